@@ -1,0 +1,549 @@
+"""The heavier subcommands of scripts/branch: python, test, demo, bench."""
+
+import contextlib
+import glob
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from branchlib import ROOT, Failure, local_version, series
+
+BUILD = ROOT / "build"
+BRANCH = BUILD / "django"
+VENV = BUILD / "venv"
+RUN = BUILD / "run"
+SCRIPTS = ROOT / "scripts"
+REQUIREMENTS = SCRIPTS / "requirements.txt"
+OPTIONAL_REQUIREMENTS = SCRIPTS / "requirements-optional.txt"
+SETTINGS_DIR = SCRIPTS / "testsettings"
+
+# Debian packages the test command needs, with a file that shows each one is
+# there (dpkg may not know of a server installed another way).
+TEST_PACKAGES = {
+    "memcached": ["/usr/bin/memcached"],
+    "redis-server": ["/usr/bin/redis-server"],
+    # pylibmc builds against it (PyLibMCCache tests).
+    "libmemcached-dev": ["/usr/include/libmemcached/memcached.h"],
+    # pyenchant, for the docs spelling check.
+    "libenchant-2-2": ["/usr/lib/*/libenchant-2.so.2"],
+    # Offline intersphinx inventories for the docs build (no network here).
+    "python3-doc": ["/usr/share/doc/python3*/html/objects.inv"],
+    "sphinx-doc": ["/usr/share/doc/sphinx-doc/html/objects.inv"],
+    "python-psycopg-doc": ["/usr/share/doc/python-psycopg-doc/html/objects.inv"],
+    "make": ["/usr/bin/make"],
+}
+
+
+def say(*args):
+    print(*args, flush=True)
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kwargs):
+    kwargs.setdefault("check", True)
+    try:
+        return subprocess.run([str(c) for c in cmd], **kwargs)
+    except subprocess.CalledProcessError as exc:
+        raise Failure(f"{' '.join(map(str, cmd))} exited with {exc.returncode}.")
+
+
+# --- Debian packages -------------------------------------------------------
+
+
+def missing_packages(packages):
+    return [
+        name for name, paths in packages.items()
+        if not any(glob.glob(p) for p in paths)
+    ]
+
+
+def ensure_packages(packages=TEST_PACKAGES):
+    missing = missing_packages(packages)
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise Failure(
+            "These Debian packages are needed and missing: " + " ".join(missing)
+            + "\nInstall them with: sudo apt-get install " + " ".join(missing)
+        )
+    log("Installing Debian packages: " + " ".join(missing))
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(["apt-get", "update", "-qq"], env=env, stdout=subprocess.DEVNULL)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        env=env, stdout=subprocess.DEVNULL)
+    still = missing_packages(packages)
+    if still:
+        raise Failure("apt-get did not install: " + " ".join(still))
+
+
+# --- The branch's virtual environment --------------------------------------
+
+
+def venv_python():
+    return VENV / "bin" / "python"
+
+
+def ensure_branch():
+    if not (BRANCH / ".git").is_dir():
+        import branchtool
+
+        branchtool.cmd_build(type("Args", (), {"force": False})())
+
+
+def ensure_venv():
+    """Create build/venv (once) with the branch installed editable."""
+    ensure_branch()
+    stamp_file = VENV / ".branch-stamp"
+    digest = hashlib.sha256()
+    digest.update(sys.executable.encode())
+    for path in (REQUIREMENTS, OPTIONAL_REQUIREMENTS, BRANCH / "pyproject.toml"):
+        digest.update(path.read_bytes())
+    stamp = digest.hexdigest()
+    if venv_python().exists() and stamp_file.exists():
+        if stamp_file.read_text() == stamp:
+            return venv_python()
+    if not venv_python().exists():
+        log(f"Creating build/venv with {sys.executable}...")
+        run([sys.executable, "-m", "venv", VENV], stdout=subprocess.DEVNULL)
+    pip = [venv_python(), "-m", "pip", "--disable-pip-version-check", "-q"]
+    log("Installing the branch (editable) and the test requirements...")
+    proc = run([*pip, "install", "-r", REQUIREMENTS, "-e", BRANCH], check=False,
+               capture_output=True, text=True)
+    if proc.returncode:
+        raise Failure("pip could not install the branch or the test requirements:\n"
+                      + (proc.stdout + proc.stderr)[-5000:])
+    if not missing_packages({"libmemcached-dev": TEST_PACKAGES["libmemcached-dev"]}):
+        proc = run([*pip, "install", "-r", OPTIONAL_REQUIREMENTS], check=False,
+                   capture_output=True, text=True)
+        if proc.returncode:
+            log("pylibmc did not build; the PyLibMCCache tests will not run.")
+    stamp_file.write_text(stamp)
+    return venv_python()
+
+
+def cmd_python(args):
+    print(ensure_venv())
+    return 0
+
+
+# --- Servers on loopback ---------------------------------------------------
+
+
+def port_is_free(port, host="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) != 0
+
+
+def pick_port(preferred, taken=(), host="127.0.0.1"):
+    """The first free port from preferred on (skipping busy ones)."""
+    for port in range(preferred, preferred + 200):
+        if port not in taken and port_is_free(port, host):
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent():
+    """Children get SIGTERM if this process dies (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+class Servers:
+    """memcached x N and one Redis server, as children, on free loopback ports."""
+
+    def __init__(self, memcached=3, redis=True, workdir=None, pylibmc=True):
+        self.pylibmc = pylibmc
+        self.n_memcached = memcached + (1 if pylibmc else 0)
+        self.want_redis = redis
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="servers-", dir=RUN))
+        self.procs = {}
+        self.memcached = []
+        self.redis_url = None
+
+    def _start(self, name, cmd, port):
+        with open(self.workdir / f"{name}.log", "wb") as logf:
+            proc = subprocess.Popen(
+                cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent, cwd=self.workdir,
+            )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return None
+            with socket.socket() as s:
+                s.settimeout(0.2)
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    self.procs[name] = proc
+                    return proc
+            time.sleep(0.05)
+        proc.kill()
+        return None
+
+    def start_one(self, name, make_cmd, preferred):
+        taken = set()
+        for _ in range(5):
+            port = pick_port(preferred, taken)
+            taken.add(port)
+            if self._start(name, make_cmd(port), port):
+                return port
+        raise Failure(f"Could not start {name}; see {self.workdir / (name + '.log')}")
+
+    def memcached_cmd(self, port):
+        cmd = ["memcached", "-l", "127.0.0.1", "-p", str(port), "-U", "0",
+               "-m", "64", "-c", "1024", "-t", "2"]
+        if os.geteuid() == 0:
+            cmd += ["-u", "root"]
+        return cmd
+
+    def redis_cmd(self, port):
+        return ["redis-server", "--bind", "127.0.0.1", "--port", str(port),
+                "--save", "", "--appendonly", "no", "--daemonize", "no",
+                "--dir", str(self.workdir), "--maxclients", "2000"]
+
+    def __enter__(self):
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            port = 21211
+            for i in range(self.n_memcached):
+                port = self.start_one(f"memcached{i}", self.memcached_cmd, port) + 1
+                self.memcached.append(f"127.0.0.1:{port - 1}")
+            if self.want_redis:
+                port = self.start_one("redis", self.redis_cmd, 26379)
+                self.redis_url = f"redis://127.0.0.1:{port}/0"
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+    def __exit__(self, *exc):
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def env(self):
+        # PyLibMCCache gets a server of its own: test processes running in
+        # parallel flush their servers.
+        shared = self.memcached[:-1] if self.pylibmc else self.memcached
+        return {
+            "BRANCH_MEMCACHED": ",".join(shared),
+            "BRANCH_PYLIBMC": self.memcached[-1] if self.pylibmc else "",
+            "BRANCH_REDIS": self.redis_url or "",
+        }
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """SIGTERM (CI stopping the job) cleans up like Ctrl-C."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+# --- test -------------------------------------------------------------------
+
+# The suites the series touches; `cache` runs a second time against a single
+# memcached server.
+DEFAULT_SUITES = [
+    "cache",
+    "async",
+    "utils_tests",
+    "sessions_tests",
+    "middleware",
+    "decorators",
+    "template_tests.syntax_tests.test_cache",
+]
+# Skip reasons that mean a server or client library was missing: never allowed.
+MISSING_SERVER = re.compile(r"not configured|memcache|redis|pylibmc|server", re.I)
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.problems = []
+
+    def add_unittest(self, name, output, returncode):
+        ran = re.findall(r"^Ran (\d+) tests? in", output, re.M)
+        total = int(ran[-1]) if ran else 0
+        bad = sum(int(n) for n in re.findall(r"(?:failures|errors|unexpected successes)=(\d+)", output))
+        skipped = sum(int(n) for n in re.findall(r"skipped=(\d+)", output))
+        expected_failures = sum(int(n) for n in re.findall(r"expected failures=(\d+)", output))
+        if returncode and not bad:
+            bad = 1
+        if not ran:
+            self.problems.append(f"{name}: ran no test")
+            bad = max(bad, 1)
+        self.failed += bad
+        self.skipped += skipped
+        self.passed += max(total - bad - skipped - expected_failures, 0) + expected_failures
+        if bad:
+            self.problems.append(f"{name}: {bad} failed (exit {returncode})")
+        say(f"  {name}: {total} tests, {bad} failed, {skipped} skipped")
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            self.problems.append(f"{name}: {detail}".rstrip(": "))
+        say(f"  {name}: {'ok' if ok else 'FAILED'}{(' ' + detail) if detail and not ok else ''}")
+
+
+def runtests(python, args, env, logname, tally, label):
+    logfile = RUN / f"{logname}.log"
+    say(f"-- tests/runtests.py {' '.join(args)}  (log: {logfile.relative_to(ROOT)})")
+    with open(logfile, "w") as out:
+        proc = subprocess.run(
+            [python, "-u", "runtests.py", *args], cwd=BRANCH / "tests", env=env,
+            stdout=out, stderr=subprocess.STDOUT, text=True,
+        )
+    output = logfile.read_text()
+    tail = output[-6000:]
+    if proc.returncode:
+        # Show the failures themselves.
+        blocks = re.findall(r"^(?:=+\n(?:ERROR|FAIL|UNEXPECTED SUCCESS):.*?)(?=^=+\n|^-+\nRan )",
+                            output, re.M | re.S)
+        say("".join(blocks)[-20000:] or tail)
+    skips = re.findall(r"\.\.\. skipped '(.*)'$", output, re.M)
+    bad_skips = sorted({s for s in skips if MISSING_SERVER.search(s)})
+    if bad_skips:
+        tally.problems.append(f"{label}: tests skipped for want of a server: {bad_skips}")
+        tally.failed += 1
+        say("  skipped for want of a server/client: " + "; ".join(bad_skips))
+    reasons = {}
+    for s in skips:
+        reasons[s] = reasons.get(s, 0) + 1
+    if reasons:
+        say("  skip reasons: " + "; ".join(f"{n}x {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1])[:12]))
+    tally.add_unittest(label, output, proc.returncode)
+
+
+def docs_conf_dir():
+    """A conf dir that reuses docs/conf.py with local intersphinx inventories."""
+    conf = RUN / "docsconf"
+    conf.mkdir(parents=True, exist_ok=True)
+    docs = BRANCH / "docs"
+    for name in ("_theme", "spelling_wordlist"):
+        link = conf / name
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(docs / name)
+    python_inv = sorted(glob.glob("/usr/share/doc/python3*/html/objects.inv"))[-1]
+    (conf / "conf.py").write_text(
+        "# Written by scripts/branch: docs/conf.py with offline inventories.\n"
+        f"__file__ = {str(docs / 'conf.py')!r}\n"
+        "with open(__file__) as f:\n"
+        "    exec(compile(f.read(), __file__, 'exec'))\n"
+        "intersphinx_mapping = {\n"
+        f"    'python': ('https://docs.python.org/3', {python_inv!r}),\n"
+        "    'sphinx': ('https://www.sphinx-doc.org/en/master',\n"
+        "               '/usr/share/doc/sphinx-doc/html/objects.inv'),\n"
+        "    'psycopg': ('https://www.psycopg.org/psycopg3/docs',\n"
+        "                '/usr/share/doc/python-psycopg-doc/html/objects.inv'),\n"
+        "}\n"
+    )
+    return conf
+
+
+# Warnings of the pristine release that come only from the age of Debian's
+# offline inventories (Python 3.11, psycopg 3.1, Sphinx 5): targets that the
+# live inventories have. Anything else is an error.
+OFFLINE_INVENTORY_GAPS = [
+    "rst:role reference target not found: cve",
+    "py:class reference target not found: psycopg:psycopg_pool.ConnectionPool",
+    "py:attr reference target not found: BaseException.__cause__",
+]
+
+
+def lint(python, tally):
+    bindir = Path(python).parent
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
+    for name, cmd in [
+        ("black", ["black", "--check", "--diff", "-q", "."]),
+        ("isort", ["isort", "--check-only", "--diff", "django", "tests", "scripts"]),
+        ("flake8", ["flake8", "."]),
+    ]:
+        say(f"-- {' '.join(cmd)}")
+        proc = subprocess.run(cmd, cwd=BRANCH, env=env, capture_output=True, text=True)
+        out = (proc.stdout + proc.stderr).strip()
+        if proc.returncode:
+            say(out[-10000:])
+        tally.check(name, proc.returncode == 0, f"exit {proc.returncode}")
+    say("-- docs: sphinx-build -b spelling -n -W (warnings are errors)")
+    conf = docs_conf_dir()
+    proc = subprocess.run(
+        ["sphinx-build", "-b", "spelling", "-n", "-q", "-d", "_build/doctrees",
+         "-D", "language=en", "--jobs", "auto", "-c", conf, ".", "_build/spelling"],
+        cwd=BRANCH / "docs", env=env, capture_output=True, text=True,
+    )
+    warnings = [
+        line for line in (proc.stdout + proc.stderr).splitlines()
+        if ("WARNING" in line or "ERROR" in line)
+        and not any(gap in line for gap in OFFLINE_INVENTORY_GAPS)
+    ]
+    if warnings:
+        say("\n".join(warnings[:200]))
+    tally.check("docs", not warnings and proc.returncode in (0, 1),
+                f"{len(warnings)} warnings")
+
+
+def install_check(tally):
+    """pip install . and pip install git+file:// in a throwaway venv."""
+    work = Path(tempfile.mkdtemp(prefix="install-", dir=RUN))
+    try:
+        run([sys.executable, "-m", "venv", work / "venv"], stdout=subprocess.DEVNULL)
+        py = work / "venv" / "bin" / "python"
+        env = {**os.environ, "BRANCH_SDIST_CACHE": str(BUILD / "cache"),
+               "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        expected_files = {
+            p.relative_to(BRANCH / "django").as_posix(): p.read_bytes()
+            for p in (BRANCH / "django").rglob("*.py")
+        }
+        committed = subprocess.run(
+            ["git", "show", "HEAD:patches/series"], cwd=ROOT, capture_output=True, text=True,
+        )
+        sources = [(".", str(ROOT), local_version())]
+        if committed.returncode == 0:
+            n = len([x for x in committed.stdout.splitlines() if x.strip() and not x.startswith("#")])
+            version = local_version().rsplit(".", 1)[0] + f".{n}"
+            sources.append(("git+file://", f"git+file://{ROOT}", version))
+        for label, spec, version in sources:
+            say(f"-- pip install {spec}")
+            proc = subprocess.run(
+                [py, "-m", "pip", "install", "-q", "--force-reinstall", "--no-cache-dir", spec],
+                env=env, capture_output=True, text=True, cwd=work,
+            )
+            if proc.returncode:
+                say((proc.stdout + proc.stderr)[-5000:])
+                tally.check(f"pip install {label}", False, f"exit {proc.returncode}")
+                continue
+            probe = subprocess.run(
+                [py, "-c", "import importlib.metadata as m, django, pathlib; "
+                 "print(m.version('django')); print(pathlib.Path(django.__file__).parent)"],
+                capture_output=True, text=True, cwd=work,
+            )
+            got_version, _, where = probe.stdout.strip().partition("\n")
+            ok = got_version == version
+            detail = f"version {got_version!r}, expected {version!r}"
+            if ok and label == ".":
+                installed = Path(where)
+                differing = [
+                    rel for rel, data in expected_files.items()
+                    if not (installed / rel).exists() or (installed / rel).read_bytes() != data
+                ]
+                ok = not differing
+                detail = f"files differing from build/django: {differing[:5]}"
+            tally.check(f"pip install {label} gives {version}", ok, detail)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def tooling_tests(tally):
+    say("-- the tooling's own tests (scripts/tests)")
+    proc = subprocess.run(
+        [sys.executable, "-m", "unittest", "discover", "-s", SCRIPTS / "tests", "-t", SCRIPTS],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    output = proc.stdout + proc.stderr
+    if proc.returncode:
+        say(output[-10000:])
+    tally.add_unittest("tooling tests", output, proc.returncode)
+
+
+def cmd_test(args):
+    started = time.monotonic()
+    import branchtool
+
+    branchtool.cmd_build(type("Args", (), {"force": False})())
+    ensure_packages()
+    python = ensure_venv()
+    RUN.mkdir(parents=True, exist_ok=True)
+    tally = Tally()
+    extra = [a for a in args.runtests_args if a != "--"]
+    with terminate_as_interrupt(), Servers(memcached=3) as servers:
+        say(f"Servers: memcached {', '.join(servers.memcached)}; redis {servers.redis_url}")
+        env = {
+            **os.environ,
+            **servers.env(),
+            "PYTHONPATH": str(SETTINGS_DIR),
+            "BRANCH_CACHE_DIR": tempfile.mkdtemp(prefix="filecache-", dir=RUN),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        common = ["--settings=asynccache_settings", "--noinput", "-v", "2"]
+        if extra:
+            runtests(python, [*common, *extra], env, "runtests", tally, "runtests")
+        else:
+            runtests(python, [*common, *DEFAULT_SUITES], env, "runtests", tally,
+                     "runtests (3 memcached servers)")
+            one = {**env, "BRANCH_MEMCACHED": servers.memcached[0], "BRANCH_PYLIBMC": ""}
+            runtests(python, [*common, "cache"], one, "runtests-one-memcached", tally,
+                     "runtests cache (1 memcached server)")
+    if not args.no_lint and not extra:
+        lint(python, tally)
+    if not args.no_install_check and not extra:
+        install_check(tally)
+    if not args.no_tooling_tests and not extra:
+        tooling_tests(tally)
+    say(f"\nDone in {time.monotonic() - started:.0f}s.")
+    for problem in tally.problems:
+        say(f"PROBLEM: {problem}")
+    say(f"branch-test: {tally.passed} passed, {tally.failed} failed, {tally.skipped} skipped")
+    return 1 if tally.failed else 0
+
+
+# --- demo and bench ---------------------------------------------------------
+
+
+def cmd_demo(args):
+    python = ensure_venv()
+    cmd = [python, SCRIPTS / "demo.py"]
+    if args.memcached:
+        cmd += ["--memcached", args.memcached]
+    if args.redis:
+        cmd += ["--redis", args.redis]
+    return subprocess.run([str(c) for c in cmd]).returncode
+
+
+def cmd_bench(args):
+    python = ensure_venv()
+    bench_args = [a for a in args.bench_args if a != "--"]
+    return subprocess.run([str(python), str(ROOT / "bench" / "run.py"), *bench_args]).returncode
