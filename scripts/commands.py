@@ -232,7 +232,7 @@ class Servers:
                 self.memcached.append(f"127.0.0.1:{port - 1}")
             if self.want_redis:
                 port = self.start_one("redis", self.redis_cmd, 26379)
-                self.redis_url = f"redis://127.0.0.1:{port}/0"
+                self.redis_url = f"redis://127.0.0.1:{port}"
         except BaseException:
             self.stop()
             raise
@@ -304,9 +304,14 @@ class Tally:
     def add_unittest(self, name, output, returncode):
         ran = re.findall(r"^Ran (\d+) tests? in", output, re.M)
         total = int(ran[-1]) if ran else 0
-        bad = sum(int(n) for n in re.findall(r"(?:failures|errors|unexpected successes)=(\d+)", output))
-        skipped = sum(int(n) for n in re.findall(r"skipped=(\d+)", output))
-        expected_failures = sum(int(n) for n in re.findall(r"expected failures=(\d+)", output))
+        summary = re.findall(r"^(?:OK|FAILED) \((.*)\)$", output, re.M)
+        counts = {}
+        for part in (summary[-1].split(", ") if summary else []):
+            key, _, value = part.partition("=")
+            counts[key] = int(value)
+        bad = sum(counts.get(k, 0) for k in ("failures", "errors", "unexpected successes"))
+        skipped = counts.get("skipped", 0)
+        expected_failures = counts.get("expected failures", 0)
         if returncode and not bad:
             bad = 1
         if not ran:
@@ -514,7 +519,7 @@ def cmd_test(args):
         else:
             runtests(python, [*common, *DEFAULT_SUITES], env, "runtests", tally,
                      "runtests (3 memcached servers)")
-            one = {**env, "BRANCH_MEMCACHED": servers.memcached[0], "BRANCH_PYLIBMC": ""}
+            one = {**env, "BRANCH_MEMCACHED": servers.memcached[0]}
             runtests(python, [*common, "cache"], one, "runtests-one-memcached", tally,
                      "runtests cache (1 memcached server)")
     if not args.no_lint and not extra:
@@ -545,5 +550,11 @@ def cmd_demo(args):
 
 def cmd_bench(args):
     python = ensure_venv()
+    ensure_packages({k: TEST_PACKAGES[k] for k in ("memcached", "redis-server")})
+    proc = run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                "-r", ROOT / "bench" / "requirements.txt"], check=False,
+               capture_output=True, text=True)
+    if proc.returncode:
+        raise Failure("Could not install bench/requirements.txt:\n" + proc.stderr[-3000:])
     bench_args = [a for a in args.bench_args if a != "--"]
     return subprocess.run([str(python), str(ROOT / "bench" / "run.py"), *bench_args]).returncode
