@@ -348,7 +348,7 @@ def runtests(python, args, env, logname, tally, label):
         blocks = re.findall(r"^(?:=+\n(?:ERROR|FAIL|UNEXPECTED SUCCESS):.*?)(?=^=+\n|^-+\nRan )",
                             output, re.M | re.S)
         say("".join(blocks)[-20000:] or tail)
-    skips = re.findall(r"\.\.\. skipped '(.*)'$", output, re.M)
+    skips = re.findall(r"\.\.\. skipped ['\"](.*)['\"]$", output, re.M)
     bad_skips = sorted({s for s in skips if MISSING_SERVER.search(s)})
     if bad_skips:
         tally.problems.append(f"{label}: tests skipped for want of a server: {bad_skips}")
@@ -494,6 +494,17 @@ def tooling_tests(tally):
     tally.add_unittest("tooling tests", output, proc.returncode)
 
 
+def demo_smoke_test(python, tally):
+    """The README's main-job command works, as a new user runs it."""
+    say("-- ./scripts/branch demo")
+    proc = subprocess.run([python, SCRIPTS / "demo.py"], capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    if proc.returncode:
+        say(out[-5000:])
+    tally.check("demo", proc.returncode == 0 and "Demo finished" in out,
+                f"exit {proc.returncode}")
+
+
 def cmd_test(args):
     started = time.monotonic()
     import branchtool
@@ -526,6 +537,8 @@ def cmd_test(args):
         lint(python, tally)
     if not args.no_install_check and not extra:
         install_check(tally)
+    if not extra:
+        demo_smoke_test(python, tally)
     if not args.no_tooling_tests and not extra:
         tooling_tests(tally)
     say(f"\nDone in {time.monotonic() - started:.0f}s.")

@@ -6,7 +6,6 @@ Run it with `./scripts/branch demo` (locmem, no server needed), or
 
 import argparse
 import asyncio
-import threading
 
 import django
 from django.conf import settings
@@ -35,30 +34,35 @@ django.setup()
 from django.core.cache import cache  # noqa: E402
 
 
-def show(code, value):
+def show(code, value=None):
     print(f">>> {code}")
     if value is not None:
         print(repr(value))
 
 
-def thread_name():
-    return threading.current_thread().name
-
-
-async def main():
-    print(f"Django {django.get_version()}, backend {backend['BACKEND']}\n")
+def sync_part():
     print("# From sync code, as ever:")
     cache.set("from_sync", 1)
-    show("cache.set('from_sync', 1)", None)
+    show("cache.set('from_sync', 1)")
     show("cache.get('from_sync')", cache.get("from_sync"))
+
+
+async def async_part():
     print("\n# From async code, Django's existing spelling:")
     await cache.aset("from_async", 2)
-    show("await cache.aset('from_async', 2)", None)
+    show("await cache.aset('from_async', 2)")
     show("await cache.aget('from_async')", await cache.aget("from_async"))
-    show("cache.get('from_async')", cache.get("from_async"))
     show("await cache.aget('from_sync')", await cache.aget("from_sync"))
-    await cache.adelete_many(["from_sync", "from_async"])
-    await cache.aclose()
 
 
-asyncio.run(main())
+def sync_again():
+    print("\n# Back in sync code: the async writes are there.")
+    show("cache.get('from_async')", cache.get("from_async"))
+    cache.delete_many(["from_sync", "from_async"])
+
+
+print(f"Django {django.get_version()}, backend {backend['BACKEND']}\n")
+sync_part()
+asyncio.run(async_part())
+sync_again()
+print("\nDemo finished.")
