@@ -3,14 +3,14 @@
     ./scripts/branch bench [--quick] [--backends locmem,redis,memcached,memcached3]
 
 Every figure is measured in a fresh process, the variants interleaved round
-by round on the same machine, and the median of the rounds is compared; this
-shared machine is noisy, so compare figures within one run only.
+by round on the same machine, and the best round of each is compared (as
+timeit does: noise only ever slows a round down); this shared machine is
+noisy, so compare figures within one run only.
 """
 
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from commands import BUILD, Servers  # noqa: E402
 
-BRANCH = BUILD / "django"
+BRANCH = Path(os.environ.get("BENCH_BRANCH_TREE") or BUILD / "django")
 STOCK = BUILD / "stock"
 WORKER = Path(__file__).resolve().parent / "worker.py"
 
@@ -93,9 +93,9 @@ def main():
 
     def med(label, variant):
         values = results.get((label, variant))
-        return statistics.median(values) if values else None
+        return max(values) if values else None
 
-    print(f"\nMedian of {rounds} interleaved rounds, operations per second "
+    print(f"\nBest of {rounds} interleaved rounds, operations per second "
           "(stock = Django 6.1.3, branch = with the series):\n")
     print(f"{'case':34} {'stock':>10} {'branch':>10} {'raw':>10} {'branch/stock':>13} {'branch/raw':>11}")
     for label in dict.fromkeys(label for label, _ in results):

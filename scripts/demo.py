@@ -37,7 +37,7 @@ from django.core.cache import cache  # noqa: E402
 def show(code, value=None):
     print(f">>> {code}")
     if value is not None:
-        print(repr(value))
+        print(value if isinstance(value, str) and value.startswith("<") else repr(value))
 
 
 def sync_part():
@@ -45,14 +45,45 @@ def sync_part():
     cache.set("from_sync", 1)
     show("cache.set('from_sync', 1)")
     show("cache.get('from_sync')", cache.get("from_sync"))
+    show("cache.get.as_sync('from_sync')", cache.get.as_sync("from_sync"))
 
 
 async def async_part():
-    print("\n# From async code, Django's existing spelling:")
-    await cache.aset("from_async", 2)
-    show("await cache.aset('from_async', 2)")
-    show("await cache.aget('from_async')", await cache.aget("from_async"))
-    show("await cache.aget('from_sync')", await cache.aget("from_sync"))
+    print("\n# From async code (an asyncio REPL would accept these lines as they are):")
+    await cache.set.as_async("from_async", 2)
+    show("await cache.set.as_async('from_async', 2)")
+    show("await cache.get.as_async('from_sync')", await cache.get.as_async("from_sync"))
+    show("cache.get('from_async')", cache.get("from_async"))
+    show("cache.get.as_sync('from_sync')", cache.get.as_sync("from_sync"))
+    coroutine = cache.get.as_async("from_sync")
+    show("cache.get.as_async('from_sync')", f"<{type(coroutine).__name__} object ...>")
+    await coroutine
+
+    print("\n# Every async spelling reaches the same implementation:")
+    for code, awaitable in [
+        ("await cache.a.get('from_async')", cache.a.get("from_async")),
+        ("await cache.as_async.get('from_async')", cache.as_async.get("from_async")),
+        ("await cache.get.as_async('from_async')", cache.get.as_async("from_async")),
+        ("await cache.aget('from_async')", cache.aget("from_async")),
+    ]:
+        show(code, await awaitable)
+
+    print("\n# The whole API, through cache.a:")
+    await cache.a.set_many({"x": 1, "y": 2})
+    show("await cache.a.set_many({'x': 1, 'y': 2})")
+    show("await cache.a.get_many(['x', 'y', 'z'])", await cache.a.get_many(["x", "y", "z"]))
+    show("await cache.a.incr('x', 10)", await cache.a.incr("x", 10))
+    show("await cache.a.add('x', 0)", await cache.a.add("x", 0))
+    show("await cache.a.get_or_set('z', 3)", await cache.a.get_or_set("z", 3))
+    show("await cache.a.has_key('z')", await cache.a.has_key("z"))
+    show("await cache.a.delete_many(['x', 'y', 'z'])", await cache.a.delete_many(["x", "y", "z"]))
+    show("await cache.a.has_key('z')", await cache.a.has_key("z"))
+    show("[m for m in dir(cache.a)]", [m for m in dir(cache.a)])
+    try:
+        cache.a.no_such_method
+    except AttributeError as exc:
+        show("cache.a.no_such_method", f"<AttributeError: {exc}>")
+    await cache.a.close()
 
 
 def sync_again():

@@ -1,0 +1,55 @@
+"""
+Settings of the end-to-end benchmark project: an async view cached with
+cache_page() (E2E_MODE=decorator) or by the cache middleware
+(E2E_MODE=middleware), served by an ASGI server, with the cache backend chosen
+by E2E_CACHE (memcached, redis, or locmem).
+"""
+
+import os
+
+SECRET_KEY = "e2e-benchmark-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+ROOT_URLCONF = "e2e.urls"
+INSTALLED_APPS = []
+DATABASES = {}
+USE_TZ = True
+LOGGING_CONFIG = None
+
+MODE = os.environ.get("E2E_MODE", "decorator")
+if MODE not in ("decorator", "middleware"):
+    raise ValueError(f"Unknown E2E_MODE {MODE!r}.")
+
+if MODE == "middleware":
+    MIDDLEWARE = [
+        "django.middleware.cache.UpdateCacheMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.cache.FetchFromCacheMiddleware",
+    ]
+else:
+    MIDDLEWARE = []
+
+CACHE = os.environ.get("E2E_CACHE", "locmem")
+if CACHE == "memcached":
+    _servers = os.environ.get("E2E_MEMCACHED", "127.0.0.1:11211").split(",")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": _servers if len(_servers) > 1 else _servers[0],
+        }
+    }
+elif CACHE == "redis":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("E2E_REDIS", "redis://127.0.0.1:6379/0"),
+        }
+    }
+elif CACHE == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ValueError(f"Unknown E2E_CACHE {CACHE!r}.")
+
+CACHE_MIDDLEWARE_SECONDS = 600
+# Distinct per run, so that a run never serves pages cached by another one.
+CACHE_MIDDLEWARE_KEY_PREFIX = os.environ.get("E2E_KEY_PREFIX", "e2e")

@@ -1,0 +1,402 @@
+"""End-to-end benchmark: the e2e project (bench/e2e/) served by uvicorn on
+loopback, stock Django vs the branch in the same run.
+
+An async view is cached with cache_page() (mode "decorator") or by the cache
+middleware (mode "middleware"), with memcached or Redis. An asyncio load
+generator (raw HTTP/1.1 keep-alive streams, no dependencies) keeps N
+connections busy for a bounded time and number of requests, and reports
+requests per second, latency, the event loop lag measured inside the server
+(bench/e2e/lag.py), and the connections the server opened to the cache.
+
+    python bench/e2e_load.py [--duration 5] [--connections 100] [--rounds 2]
+        [--backends memcached,redis] [--modes decorator,middleware]
+        [--branch build/django] [--stock build/stock]
+    python bench/e2e_load.py --smoke [--server uvicorn|hypercorn|daphne]
+
+--smoke serves the branch on a free port with each backend, GETs the cached
+page twice and checks that the second response came from the cache (same
+render count, Age header); exit status 1 on failure.
+
+Memcached and Redis servers are started on free loopback ports unless
+--memcached HOST:PORT and --redis URL are given. Figures on a shared machine
+are noisy: compare them within one run only (variants are interleaved).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+HOST = "127.0.0.1"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}.")
+        try:
+            socket.create_connection((HOST, port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"Nothing listens on port {port} after {timeout}s.")
+
+
+@contextmanager
+def process(args, port, **kwargs):
+    proc = subprocess.Popen(args, **kwargs)
+    try:
+        wait_for_port(port, proc)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def memcached_server():
+    port = free_port()
+    args = ["memcached", "-l", HOST, "-p", str(port), "-U", "0", "-c", "4096"]
+    if os.geteuid() == 0:
+        args += ["-u", "root"]
+    with process(args, port):
+        yield f"{HOST}:{port}"
+
+
+@contextmanager
+def redis_server():
+    port = free_port()
+    args = ["redis-server", "--bind", HOST, "--port", str(port), "--save", ""]
+    args += ["--appendonly", "no"]
+    with process(args, port, stdout=subprocess.DEVNULL):
+        yield f"redis://{HOST}:{port}/0"
+
+
+def ensure_stock(stock):
+    if not (stock / "django" / "__init__.py").exists():
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(stock), "upstream"],
+            cwd=ROOT / "build" / "django",
+            check=True,
+            capture_output=True,
+        )
+    return stock
+
+
+@contextmanager
+def django_server(tree, backend, mode, locations, server="uvicorn"):
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tree), str(BENCH)]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "DJANGO_SETTINGS_MODULE": "e2e.settings",
+        "E2E_CACHE": backend,
+        "E2E_MODE": mode,
+        "E2E_MEMCACHED": locations.get("memcached", ""),
+        "E2E_REDIS": locations.get("redis", ""),
+        "E2E_KEY_PREFIX": uuid.uuid4().hex,
+    }
+    app = "e2e.asgi:application"
+    if server == "uvicorn":
+        args = ["-m", "uvicorn", app, "--host", HOST, "--port", str(port)]
+        args += ["--lifespan", "off", "--no-access-log", "--log-level", "warning"]
+    elif server == "hypercorn":
+        # Django doesn't support the lifespan protocol: hypercorn logs that
+        # once and carries on.
+        args = ["-m", "hypercorn", "--bind", f"{HOST}:{port}", app]
+        args += ["--log-level", "error"]
+    elif server == "daphne":
+        args = ["-m", "daphne", "-b", HOST, "-p", str(port), "-v", "0", app]
+    else:
+        raise ValueError(f"Unknown server {server!r}.")
+    with process([sys.executable, *args], port, env=env, cwd=BENCH):
+        yield port
+
+
+# A minimal HTTP/1.1 keep-alive client on asyncio streams.
+
+
+async def read_response(reader):
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding") == "chunked":
+        chunks = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            chunks.append(await reader.readexactly(size + 2))
+            if not size:
+                break
+        body = b"".join(chunk[:-2] for chunk in chunks)
+    else:
+        body = b""
+    return status, headers, body
+
+
+def request_bytes(path, port):
+    return f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+
+
+async def get(port, path):
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        writer.write(request_bytes(path, port))
+        return await read_response(reader)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def load(port, path, connections, duration, max_requests):
+    """Keep `connections` connections busy; return the figures."""
+    state = {"remaining": max_requests, "errors": 0}
+    latencies = []
+    request = request_bytes(path, port)
+
+    async def worker(deadline):
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            while state["remaining"] > 0 and time.perf_counter() < deadline:
+                state["remaining"] -= 1
+                start = time.perf_counter()
+                writer.write(request)
+                status, _, _ = await read_response(reader)
+                latencies.append(time.perf_counter() - start)
+                if status != 200:
+                    state["errors"] += 1
+        finally:
+            writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(start + duration) for _ in range(connections)))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": state["errors"],
+        "rps": len(latencies) / elapsed,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+    }
+
+
+# Connections opened to the cache servers, sampled during the load.
+
+
+def cache_connections(backend, locations):
+    """Return (currently open, opened since start) for the cache server."""
+    if backend == "memcached":
+        from pymemcache.client.base import Client
+
+        host, port = locations["memcached"].split(",")[0].rsplit(":", 1)
+        client = Client((host, int(port)))
+        try:
+            stats = client.stats()
+        finally:
+            client.close()
+        return int(stats[b"curr_connections"]), int(stats[b"total_connections"])
+    if backend == "redis":
+        import redis
+
+        client = redis.Redis.from_url(locations["redis"])
+        try:
+            info = client.info()
+        finally:
+            client.close()
+        return info["connected_clients"], info["total_connections_received"]
+    return 0, 0
+
+
+async def sample_connections(backend, locations, stop):
+    peak = 0
+    while not stop.is_set():
+        current, _ = await asyncio.to_thread(cache_connections, backend, locations)
+        peak = max(peak, current)
+        try:
+            await asyncio.wait_for(stop.wait(), 0.25)
+        except TimeoutError:
+            pass
+    return peak
+
+
+async def measure(port, backend, locations, args):
+    # Warm up: fill the cache, start the lag probe, let the server settle.
+    await load(port, "/page/", args.connections, 1.0, args.requests)
+    status, _, body = await get(port, "/lag/?reset=1")
+    info = json.loads(body)
+    idle, opened_before = cache_connections(backend, locations)
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(sample_connections(backend, locations, stop))
+    figures = await load(port, "/page/", args.connections, args.duration, args.requests)
+    stop.set()
+    peak = await sampler
+    _, opened_after = cache_connections(backend, locations)
+    _, _, body = await get(port, "/lag/")
+    figures["lag"] = json.loads(body)["lag"]
+    # The sampler's own connection is counted in both figures.
+    figures["cache_conns_peak"] = peak - 1
+    figures["cache_conns_idle_before"] = idle - 1
+    figures["cache_conns_opened"] = opened_after - opened_before - 1
+    figures["django_path"] = info["django_path"]
+    return figures
+
+
+def check_tree(figures, tree):
+    path = Path(figures["django_path"]).resolve()
+    if not path.is_relative_to(tree.resolve()):
+        raise SystemExit(f"The server ran Django from {path}, not from {tree}.")
+
+
+def bench(args, locations):
+    trees = {"stock": ensure_stock(args.stock), "branch": args.branch}
+    results = {}
+    for round_number in range(args.rounds):
+        for backend in args.backends:
+            for mode in args.modes:
+                for name, tree in trees.items():
+                    with django_server(
+                        tree, backend, mode, locations, args.server
+                    ) as port:
+                        figures = asyncio.run(measure(port, backend, locations, args))
+                    check_tree(figures, tree)
+                    key = (backend, mode, name)
+                    results.setdefault(key, []).append(figures)
+                    print(
+                        f"round {round_number + 1} {backend:9} {mode:10} {name:6} "
+                        f"{figures['rps']:8.0f} req/s  p99 {figures['p99_ms']:6.1f} "
+                        f"ms  lag p50/max {figures['lag'].get('p50_ms')}/"
+                        f"{figures['lag'].get('max_ms')} ms "
+                        f"({figures['lag']['samples']} samples)  "
+                        f"cache conns peak {figures['cache_conns_peak']} "
+                        f"opened {figures['cache_conns_opened']}  "
+                        f"errors {figures['errors']}",
+                        flush=True,
+                    )
+    print()
+    print(
+        f"{args.connections} connections, {args.duration}s per measure, median "
+        f"of {args.rounds} round(s); lag = event loop sleep overshoot in the "
+        "server"
+    )
+    header = (
+        f"{'backend':9} {'mode':10} {'stock rps':>9} {'branch rps':>10} "
+        f"{'ratio':>5}  {'lag p50/p99/max ms stock':>24}  {'branch':>20}  "
+        f"{'conns peak/opened stock':>23}  {'branch':>9}"
+    )
+    print(header)
+    for backend in args.backends:
+        for mode in args.modes:
+            row = {}
+            for name in trees:
+                runs = results[(backend, mode, name)]
+                row[name] = {
+                    "rps": statistics.median(r["rps"] for r in runs),
+                    "lag_p50": statistics.median(r["lag"]["p50_ms"] for r in runs),
+                    "lag_p99": statistics.median(r["lag"]["p99_ms"] for r in runs),
+                    "lag_max": statistics.median(r["lag"]["max_ms"] for r in runs),
+                    "peak": max(r["cache_conns_peak"] for r in runs),
+                    "opened": max(r["cache_conns_opened"] for r in runs),
+                }
+            stock, branch = row["stock"], row["branch"]
+            print(
+                f"{backend:9} {mode:10} {stock['rps']:9.0f} {branch['rps']:10.0f} "
+                f"{branch['rps'] / stock['rps']:5.2f}  "
+                f"{stock['lag_p50']:8.2f}/{stock['lag_p99']:.2f}/"
+                f"{stock['lag_max']:<9.2f}  "
+                f"{branch['lag_p50']:6.2f}/{branch['lag_p99']:.2f}/"
+                f"{branch['lag_max']:<7.2f}  "
+                f"{stock['peak']:11}/{stock['opened']:<11}  "
+                f"{branch['peak']:4}/{branch['opened']:<4}"
+            )
+
+
+def smoke(args, locations):
+    failures = []
+    for backend in args.backends:
+        for mode in args.modes:
+            with django_server(
+                args.branch, backend, mode, locations, args.server
+            ) as port:
+                first = asyncio.run(get(port, "/page/"))
+                second = asyncio.run(get(port, "/page/"))
+                info = json.loads(asyncio.run(get(port, "/lag/"))[2])
+            check_tree(info, args.branch)
+            ok = (
+                first[0] == second[0] == 200
+                and second[2] == first[2]
+                and second[1]["x-render-count"] == first[1]["x-render-count"]
+                and "age" in second[1]
+                and "age" not in first[1]
+            )
+            print(f"smoke {args.server} {backend} {mode}: {'ok' if ok else 'FAILED'}")
+            if not ok:
+                failures.append((backend, mode))
+    return not failures
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument(
+        "--server", choices=["uvicorn", "hypercorn", "daphne"], default="uvicorn"
+    )
+    parser.add_argument("--branch", type=Path, default=ROOT / "build" / "django")
+    parser.add_argument("--stock", type=Path, default=ROOT / "build" / "stock")
+    parser.add_argument("--backends", default="memcached,redis")
+    parser.add_argument("--modes", default="decorator,middleware")
+    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--requests", type=int, default=500_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--memcached", help="HOST:PORT of a running memcached")
+    parser.add_argument("--redis", help="URL of a running Redis")
+    args = parser.parse_args()
+    args.backends = args.backends.split(",")
+    args.modes = args.modes.split(",")
+    with ExitStack() as stack:
+        locations = {}
+        if "memcached" in args.backends:
+            locations["memcached"] = args.memcached or stack.enter_context(
+                memcached_server()
+            )
+        if "redis" in args.backends:
+            locations["redis"] = args.redis or stack.enter_context(redis_server())
+        if args.smoke:
+            return 0 if smoke(args, locations) else 1
+        bench(args, locations)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
