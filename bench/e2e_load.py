@@ -12,10 +12,12 @@ requests per second, latency, the event loop lag measured inside the server
         [--backends memcached,redis] [--modes decorator,middleware]
         [--branch build/django] [--stock build/stock]
     python bench/e2e_load.py --smoke [--server uvicorn|hypercorn|daphne]
+    python bench/e2e_load.py --serve PORT [--backends redis] [--modes middleware]
 
 --smoke serves the branch on a free port with each backend, GETs the cached
 page twice and checks that the second response came from the cache (same
-render count, Age header); exit status 1 on failure.
+render count, Age header); exit status 1 on failure. --serve serves the branch
+(a demo).
 
 Memcached and Redis servers are started on free loopback ports unless
 --memcached HOST:PORT and --redis URL are given. Figures on a shared machine
@@ -26,6 +28,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -105,8 +108,8 @@ def ensure_stock(stock):
 
 
 @contextmanager
-def django_server(tree, backend, mode, locations, server="uvicorn"):
-    port = free_port()
+def django_server(tree, backend, mode, locations, server="uvicorn", port=None):
+    port = port or free_port()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(tree), str(BENCH)]),
@@ -237,15 +240,17 @@ def cache_connections(backend, locations):
 
 
 async def sample_connections(backend, locations, stop):
-    peak = 0
+    """Return the peak of open connections, and the number of samples."""
+    peak = samples = 0
     while not stop.is_set():
         current, _ = await asyncio.to_thread(cache_connections, backend, locations)
         peak = max(peak, current)
+        samples += 1
         try:
             await asyncio.wait_for(stop.wait(), 0.25)
         except TimeoutError:
             pass
-    return peak
+    return peak, samples
 
 
 async def measure(port, backend, locations, args):
@@ -258,14 +263,14 @@ async def measure(port, backend, locations, args):
     sampler = asyncio.create_task(sample_connections(backend, locations, stop))
     figures = await load(port, "/page/", args.connections, args.duration, args.requests)
     stop.set()
-    peak = await sampler
+    peak, samples = await sampler
     _, opened_after = cache_connections(backend, locations)
     _, _, body = await get(port, "/lag/")
     figures["lag"] = json.loads(body)["lag"]
-    # The sampler's own connection is counted in both figures.
+    # Each sample opens a connection of its own, counted in these figures.
     figures["cache_conns_peak"] = peak - 1
     figures["cache_conns_idle_before"] = idle - 1
-    figures["cache_conns_opened"] = opened_after - opened_before - 1
+    figures["cache_conns_opened"] = opened_after - opened_before - samples - 1
     figures["django_path"] = info["django_path"]
     return figures
 
@@ -369,6 +374,12 @@ def main():
     )
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument(
+        "--serve",
+        type=int,
+        metavar="PORT",
+        help="serve the project (first backend and mode) until interrupted",
+    )
+    parser.add_argument(
         "--server", choices=["uvicorn", "hypercorn", "daphne"], default="uvicorn"
     )
     parser.add_argument("--branch", type=Path, default=ROOT / "build" / "django")
@@ -382,6 +393,8 @@ def main():
     parser.add_argument("--memcached", help="HOST:PORT of a running memcached")
     parser.add_argument("--redis", help="URL of a running Redis")
     args = parser.parse_args()
+    # Stop the servers started here when terminated.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     args.backends = args.backends.split(",")
     args.modes = args.modes.split(",")
     with ExitStack() as stack:
@@ -394,6 +407,22 @@ def main():
             locations["redis"] = args.redis or stack.enter_context(redis_server())
         if args.smoke:
             return 0 if smoke(args, locations) else 1
+        if args.serve:
+            backend, mode = args.backends[0], args.modes[0]
+            with django_server(
+                args.branch, backend, mode, locations, args.server, args.serve
+            ):
+                print(
+                    f"Serving http://{HOST}:{args.serve}/page/ ({args.server}, "
+                    f"{backend}, {mode}) and /lag/; Ctrl-C to stop.",
+                    flush=True,
+                )
+                try:
+                    while True:
+                        time.sleep(3600)
+                except KeyboardInterrupt:
+                    pass
+            return 0
         bench(args, locations)
     return 0
 
