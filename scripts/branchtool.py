@@ -282,8 +282,17 @@ def main(argv=None):
     p = sub.add_parser("demo", help="run the demo (locmem by default)")
     p.add_argument("--memcached", metavar="HOST:PORT")
     p.add_argument("--redis", metavar="URL")
+    p.add_argument("--serve", metavar="PORT", type=int, nargs="?", const=8000,
+                   help="serve the end-to-end project (bench/e2e) with uvicorn "
+                        "on 127.0.0.1:PORT (default 8000) instead")
+    p.add_argument("--backend", default="memcached", choices=["memcached", "redis"],
+                   help="with --serve: the cache backend (default memcached)")
     p.set_defaults(func=lambda a: commands.cmd_demo(a))
     p = sub.add_parser("bench", help="run the benchmarks under bench/")
+    p.add_argument("which", nargs="?", default="cache",
+                   choices=["cache", "e2e", "get_or_set", "all"],
+                   help="cache: per-backend cache calls (default); e2e: ASGI end to "
+                        "end; get_or_set: stampede; all: all three")
     p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=lambda a: commands.cmd_bench(a))
     args = parser.parse_args(argv)

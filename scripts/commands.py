@@ -507,6 +507,20 @@ def demo_smoke_test(python, tally):
                 f"exit {proc.returncode}")
 
 
+def e2e_smoke_test(python, tally):
+    """The e2e project under each ASGI server: the second GET is a cache hit."""
+    install_bench_requirements(python)
+    for server in ("uvicorn", "hypercorn", "daphne"):
+        say(f"-- bench/e2e_load.py --smoke --server {server}")
+        proc = subprocess.run(
+            [python, ROOT / "bench" / "e2e_load.py", "--smoke", "--server", server],
+            capture_output=True, text=True, timeout=600,
+        )
+        if proc.returncode:
+            say((proc.stdout + proc.stderr)[-5000:])
+        tally.check(f"e2e smoke ({server})", proc.returncode == 0, f"exit {proc.returncode}")
+
+
 def cmd_test(args):
     started = time.monotonic()
     import branchtool
@@ -544,6 +558,7 @@ def cmd_test(args):
         install_check(tally)
     if not extra:
         demo_smoke_test(python, tally)
+        e2e_smoke_test(python, tally)
     if not args.no_tooling_tests and not extra:
         tooling_tests(tally)
     say(f"\nDone in {time.monotonic() - started:.0f}s.")
@@ -556,8 +571,27 @@ def cmd_test(args):
 # --- demo and bench ---------------------------------------------------------
 
 
+def install_bench_requirements(python):
+    """The raw clients and ASGI servers the benchmarks and smoke tests use."""
+    proc = run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                "-r", ROOT / "bench" / "requirements.txt"], check=False,
+               capture_output=True, text=True)
+    if proc.returncode:
+        raise Failure("Could not install bench/requirements.txt:\n" + proc.stderr[-3000:])
+
+
 def cmd_demo(args):
     python = ensure_venv()
+    if args.serve is not None:
+        ensure_packages({k: TEST_PACKAGES[k] for k in ("memcached", "redis-server")})
+        install_bench_requirements(python)
+        cmd = [python, ROOT / "bench" / "e2e_load.py", "--serve", str(args.serve),
+               "--backends", args.backend]
+        if args.memcached:
+            cmd += ["--memcached", args.memcached]
+        if args.redis:
+            cmd += ["--redis", args.redis]
+        return subprocess.run([str(c) for c in cmd]).returncode
     cmd = [python, SCRIPTS / "demo.py"]
     if args.memcached:
         cmd += ["--memcached", args.memcached]
@@ -566,13 +600,23 @@ def cmd_demo(args):
     return subprocess.run([str(c) for c in cmd]).returncode
 
 
+BENCHMARKS = {
+    "cache": "run.py",
+    "e2e": "e2e_load.py",
+    "get_or_set": "get_or_set.py",
+}
+
+
 def cmd_bench(args):
     python = ensure_venv()
     ensure_packages({k: TEST_PACKAGES[k] for k in ("memcached", "redis-server")})
-    proc = run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                "-r", ROOT / "bench" / "requirements.txt"], check=False,
-               capture_output=True, text=True)
-    if proc.returncode:
-        raise Failure("Could not install bench/requirements.txt:\n" + proc.stderr[-3000:])
+    install_bench_requirements(python)
     bench_args = [a for a in args.bench_args if a != "--"]
-    return subprocess.run([str(python), str(ROOT / "bench" / "run.py"), *bench_args]).returncode
+    names = list(BENCHMARKS) if args.which == "all" else [args.which]
+    status = 0
+    for name in names:
+        say(f"== bench/{BENCHMARKS[name]} {' '.join(bench_args)}")
+        status |= subprocess.run(
+            [str(python), str(ROOT / "bench" / BENCHMARKS[name]), *bench_args]
+        ).returncode
+    return status
