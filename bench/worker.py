@@ -6,6 +6,7 @@
 
 import asyncio
 import json
+import pickle
 import sys
 import time
 
@@ -44,21 +45,34 @@ async def run_concurrently(call):
     return time.perf_counter() - start, per_task * concurrency
 
 
-def raw_client():
+async def raw_client():
+    """The raw asyncio client's get, plus the unpickling Django does too."""
     location = backend["LOCATION"]
+    payload = pickle.dumps(VALUE, pickle.HIGHEST_PROTOCOL)
+    key = cache.make_key(KEY)
     if "redis" in backend["BACKEND"].lower():
         import redis.asyncio
 
         client = redis.asyncio.Redis.from_url(location)
-        key = cache.make_key(KEY)
-        return lambda _key: client.get(key)
+        await client.set(key, payload)
+
+        async def get(_key):
+            return pickle.loads(await client.get(key))
+
+        return get
     if "memcached" in backend["BACKEND"].lower():
         import aiomcache
 
+        # aiomcache serves one server: the first one.
         host, port = (location[0] if isinstance(location, list) else location).split(":")
-        client = aiomcache.Client(host, int(port), pool_size=10)
-        key = cache.make_key(KEY).encode()
-        return lambda _key: client.get(key)
+        client = aiomcache.Client(host, int(port), pool_size=16)
+        bkey = key.encode()
+        await client.set(bkey, payload)
+
+        async def get(_key):
+            return pickle.loads(await client.get(bkey))
+
+        return get
     raise SystemExit(f"no raw client for {backend['BACKEND']}")
 
 
@@ -70,7 +84,7 @@ async def async_op():
     elif op == "a.get":
         call = lambda key: cache.a.get(key)  # noqa: E731
     elif op == "raw":
-        call = raw_client()
+        call = await raw_client()
     else:
         raise SystemExit(f"unknown operation {op}")
     return await run_concurrently(call)
