@@ -281,15 +281,14 @@ def terminate_as_interrupt():
 
 # --- test -------------------------------------------------------------------
 
-# The suites the series touches. `cache` runs on its own, one test process
-# at a time: its memcached and Redis test classes flush the shared servers,
-# which would pull data from under a class running in another process. It
-# runs twice: against three memcached servers, then against one.
-CACHE_SUITE = ["cache"]
+# The suites the series touches. Those that use the memcached and Redis
+# servers run one test process at a time: their test classes flush the shared
+# servers, which would pull data from under a class running in another
+# process. `cache` runs twice: against three memcached servers, then one.
+CACHE_SUITE = ["cache", "sessions_tests"]
 OTHER_SUITES = [
     "async",
     "utils_tests",
-    "sessions_tests",
     "middleware",
     "decorators",
     "template_tests.syntax_tests.test_cache",
@@ -546,12 +545,12 @@ def cmd_test(args):
         else:
             serial = ["--parallel", "1"]
             runtests(python, [*common, *serial, *CACHE_SUITE], env, "runtests-cache", tally,
-                     "runtests cache (3 memcached servers)")
+                     "runtests cache sessions_tests (3 memcached servers)")
             runtests(python, [*common, *OTHER_SUITES], env, "runtests-others", tally,
                      "runtests " + " ".join(OTHER_SUITES))
             one = {**env, "BRANCH_MEMCACHED": servers.memcached[0]}
             runtests(python, [*common, *serial, *CACHE_SUITE], one, "runtests-cache-one-memcached",
-                     tally, "runtests cache (1 memcached server)")
+                     tally, "runtests cache sessions_tests (1 memcached server)")
     if not args.no_lint and not extra:
         lint(python, tally)
     if not args.no_install_check and not extra:
