@@ -400,6 +400,10 @@ OFFLINE_INVENTORY_GAPS = [
 ]
 
 
+def sys_python(bindir):
+    return str(Path(bindir) / "python")
+
+
 def lint(python, tally):
     bindir = Path(python).parent
     env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
@@ -413,6 +417,16 @@ def lint(python, tally):
         out = (proc.stdout + proc.stderr).strip()
         if proc.returncode:
             say(out[-10000:])
+        tally.check(name, proc.returncode == 0, f"exit {proc.returncode}")
+    for name, cmd in [
+        ("docs lint (tox -e lint-docs)", [sys_python(bindir), "lint.py"]),
+        ("docs code blocks (tox -e blacken-docs)", ["make", "black"]),
+    ]:
+        say(f"-- docs: {' '.join(cmd)}")
+        proc = subprocess.run(cmd, cwd=BRANCH / "docs", env=env, capture_output=True,
+                              text=True)
+        if proc.returncode:
+            say((proc.stdout + proc.stderr).strip()[-10000:])
         tally.check(name, proc.returncode == 0, f"exit {proc.returncode}")
     say("-- docs: sphinx-build -b spelling -n -W (warnings are errors)")
     conf = docs_conf_dir()
