@@ -292,6 +292,14 @@ OTHER_SUITES = [
     "middleware",
     "decorators",
     "template_tests.syntax_tests.test_cache",
+    "signals",
+    "dispatch",
+    "asgi",
+    "handlers",
+    "responses",
+    "requests_tests",
+    "test_client",
+    "test_client_regress",
 ]
 # Skip reasons that mean a server or client library was missing: never allowed.
 MISSING_SERVER = re.compile(r"not configured|memcache|redis|pylibmc|server", re.I)
