@@ -2,14 +2,16 @@
 loopback, stock Django vs the branch in the same run.
 
 An async view is cached with cache_page() (mode "decorator") or by the cache
-middleware (mode "middleware"), with memcached or Redis. An asyncio load
+middleware (mode "middleware"), or counts visits in a cache-based session
+(mode "session": each request of the load has no cookie, so it creates and
+saves a session), with memcached or Redis. An asyncio load
 generator (raw HTTP/1.1 keep-alive streams, no dependencies) keeps N
 connections busy for a bounded time and number of requests, and reports
 requests per second, latency, the event loop lag measured inside the server
 (bench/e2e/lag.py), and the connections the server opened to the cache.
 
     python bench/e2e_load.py [--duration 5] [--connections 100] [--rounds 2]
-        [--backends memcached,redis] [--modes decorator,middleware]
+        [--backends memcached,redis] [--modes decorator,middleware,session]
         [--branch build/django] [--stock build/stock]
     python bench/e2e_load.py --smoke [--server uvicorn|hypercorn|daphne]
     python bench/e2e_load.py --serve PORT [--backends redis] [--modes middleware]
@@ -165,14 +167,15 @@ async def read_response(reader):
     return status, headers, body
 
 
-def request_bytes(path, port):
-    return f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+def request_bytes(path, port, cookie=None):
+    cookie = f"Cookie: {cookie}\r\n" if cookie else ""
+    return f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{cookie}\r\n".encode()
 
 
-async def get(port, path):
+async def get(port, path, cookie=None):
     reader, writer = await asyncio.open_connection(HOST, port)
     try:
-        writer.write(request_bytes(path, port))
+        writer.write(request_bytes(path, port, cookie))
         return await read_response(reader)
     finally:
         writer.close()
@@ -352,16 +355,28 @@ def smoke(args, locations):
                 args.branch, backend, mode, locations, args.server
             ) as port:
                 first = asyncio.run(get(port, "/page/"))
-                second = asyncio.run(get(port, "/page/"))
+                # The session cookie, if any (session mode).
+                cookie = first[1].get("set-cookie", "").partition(";")[0]
+                second = asyncio.run(get(port, "/page/", cookie))
                 info = json.loads(asyncio.run(get(port, "/lag/"))[2])
             check_tree(info, args.branch)
-            ok = (
-                first[0] == second[0] == 200
-                and second[2] == first[2]
-                and second[1]["x-render-count"] == first[1]["x-render-count"]
-                and "age" in second[1]
-                and "age" not in first[1]
-            )
+            if mode == "session":
+                # The second visit was counted in the session of the first.
+                ok = (
+                    first[0] == second[0] == 200
+                    and cookie.startswith("sessionid=")
+                    and first[2] == b"<p>Visit 1.</p>"
+                    and second[2] == b"<p>Visit 2.</p>"
+                )
+            else:
+                # The second response came from the cache.
+                ok = (
+                    first[0] == second[0] == 200
+                    and second[2] == first[2]
+                    and second[1]["x-render-count"] == first[1]["x-render-count"]
+                    and "age" in second[1]
+                    and "age" not in first[1]
+                )
             print(f"smoke {args.server} {backend} {mode}: {'ok' if ok else 'FAILED'}")
             if not ok:
                 failures.append((backend, mode))
@@ -385,7 +400,7 @@ def main():
     parser.add_argument("--branch", type=Path, default=ROOT / "build" / "django")
     parser.add_argument("--stock", type=Path, default=ROOT / "build" / "stock")
     parser.add_argument("--backends", default="memcached,redis")
-    parser.add_argument("--modes", default="decorator,middleware")
+    parser.add_argument("--modes", default="decorator,middleware,session")
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--requests", type=int, default=500_000)

@@ -1,8 +1,9 @@
 """
 Settings of the end-to-end benchmark project: an async view cached with
 cache_page() (E2E_MODE=decorator) or by the cache middleware
-(E2E_MODE=middleware), served by an ASGI server, with the cache backend chosen
-by E2E_CACHE (memcached, redis, or locmem).
+(E2E_MODE=middleware), or an async view that counts visits in a cache-based
+session (E2E_MODE=session), served by an ASGI server, with the cache backend
+chosen by E2E_CACHE (memcached, redis, or locmem).
 """
 
 import os
@@ -17,7 +18,7 @@ USE_TZ = True
 LOGGING_CONFIG = None
 
 MODE = os.environ.get("E2E_MODE", "decorator")
-if MODE not in ("decorator", "middleware"):
+if MODE not in ("decorator", "middleware", "session"):
     raise ValueError(f"Unknown E2E_MODE {MODE!r}.")
 
 if MODE == "middleware":
@@ -26,6 +27,9 @@ if MODE == "middleware":
         "django.middleware.common.CommonMiddleware",
         "django.middleware.cache.FetchFromCacheMiddleware",
     ]
+elif MODE == "session":
+    MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     MIDDLEWARE = []
 

@@ -3,10 +3,13 @@ from django.urls import path
 
 from . import views
 
+PAGES = {
+    "decorator": views.cached_page,
+    "middleware": views.page,
+    "session": views.session_page,
+}
+
 urlpatterns = [
-    path(
-        "page/",
-        views.cached_page if settings.MODE == "decorator" else views.page,
-    ),
+    path("page/", PAGES[settings.MODE]),
     path("lag/", views.lag),
 ]

@@ -24,6 +24,13 @@ async def page(request):
 cached_page = cache_page(600)(page)
 
 
+async def session_page(request):
+    """A page that counts the visits of its session."""
+    visits = await request.session.aget("visits", 0) + 1
+    await request.session.aset("visits", visits)
+    return HttpResponse(f"<p>Visit {visits}.</p>")
+
+
 @never_cache
 async def lag(request):
     """Lag probe statistics; ?reset starts the probe and clears them."""
