@@ -12,13 +12,14 @@ requests per second, latency, the event loop lag measured inside the server
 
     python bench/e2e_load.py [--duration 5] [--connections 100] [--rounds 2]
         [--backends memcached,redis] [--modes decorator,middleware,session]
-        [--branch build/django] [--stock build/stock]
+        [--branch build/django]
     python bench/e2e_load.py --smoke [--server uvicorn|hypercorn|daphne]
     python bench/e2e_load.py --serve PORT [--backends redis] [--modes middleware]
 
 --smoke serves the branch on a free port with each backend, GETs the cached
 page twice and checks that the second response came from the cache (same
-render count, Age header); exit status 1 on failure. --serve serves the branch
+render count, Age header), or in session mode that the second visit was
+counted in the session the first one created; exit status 1 on failure. --serve serves the branch
 (a demo).
 
 Memcached and Redis servers are started on free loopback ports unless
@@ -37,12 +38,16 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 HOST = "127.0.0.1"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from commands import Servers  # noqa: E402
+from run import ensure_stock  # noqa: E402
 
 
 def free_port():
@@ -77,36 +82,6 @@ def process(args, port, **kwargs):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-@contextmanager
-def memcached_server():
-    port = free_port()
-    args = ["memcached", "-l", HOST, "-p", str(port), "-U", "0", "-c", "4096"]
-    if os.geteuid() == 0:
-        args += ["-u", "root"]
-    with process(args, port):
-        yield f"{HOST}:{port}"
-
-
-@contextmanager
-def redis_server():
-    port = free_port()
-    args = ["redis-server", "--bind", HOST, "--port", str(port), "--save", ""]
-    args += ["--appendonly", "no"]
-    with process(args, port, stdout=subprocess.DEVNULL):
-        yield f"redis://{HOST}:{port}/0"
-
-
-def ensure_stock(stock):
-    if not (stock / "django" / "__init__.py").exists():
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", str(stock), "upstream"],
-            cwd=ROOT / "build" / "django",
-            check=True,
-            capture_output=True,
-        )
-    return stock
 
 
 @contextmanager
@@ -285,7 +260,7 @@ def check_tree(figures, tree):
 
 
 def bench(args, locations):
-    trees = {"stock": ensure_stock(args.stock), "branch": args.branch}
+    trees = {"stock": ensure_stock(), "branch": args.branch}
     results = {}
     for round_number in range(args.rounds):
         for backend in args.backends:
@@ -398,7 +373,6 @@ def main():
         "--server", choices=["uvicorn", "hypercorn", "daphne"], default="uvicorn"
     )
     parser.add_argument("--branch", type=Path, default=ROOT / "build" / "django")
-    parser.add_argument("--stock", type=Path, default=ROOT / "build" / "stock")
     parser.add_argument("--backends", default="memcached,redis")
     parser.add_argument("--modes", default="decorator,middleware,session")
     parser.add_argument("--connections", type=int, default=100)
@@ -412,14 +386,14 @@ def main():
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     args.backends = args.backends.split(",")
     args.modes = args.modes.split(",")
-    with ExitStack() as stack:
+    start_memcached = "memcached" in args.backends and not args.memcached
+    start_redis = "redis" in args.backends and not args.redis
+    with Servers(memcached=int(start_memcached), redis=start_redis, pylibmc=False) as s:
         locations = {}
         if "memcached" in args.backends:
-            locations["memcached"] = args.memcached or stack.enter_context(
-                memcached_server()
-            )
+            locations["memcached"] = args.memcached or s.memcached[0]
         if "redis" in args.backends:
-            locations["redis"] = args.redis or stack.enter_context(redis_server())
+            locations["redis"] = args.redis or s.redis_url
         if args.smoke:
             return 0 if smoke(args, locations) else 1
         if args.serve:

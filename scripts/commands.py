@@ -408,10 +408,6 @@ OFFLINE_INVENTORY_GAPS = [
 ]
 
 
-def sys_python(bindir):
-    return str(Path(bindir) / "python")
-
-
 def lint(python, tally):
     bindir = Path(python).parent
     env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
@@ -427,7 +423,7 @@ def lint(python, tally):
             say(out[-10000:])
         tally.check(name, proc.returncode == 0, f"exit {proc.returncode}")
     for name, cmd in [
-        ("docs lint (tox -e lint-docs)", [sys_python(bindir), "lint.py"]),
+        ("docs lint (tox -e lint-docs)", [str(python), "lint.py"]),
         ("docs code blocks (tox -e blacken-docs)", ["make", "black"]),
     ]:
         say(f"-- docs: {' '.join(cmd)}")
@@ -529,7 +525,10 @@ def demo_smoke_test(python, tally):
 
 
 def e2e_smoke_test(python, tally):
-    """The e2e project under each ASGI server: the second GET is a cache hit."""
+    """
+    The e2e project under each ASGI server, in each mode: the second GET is a
+    cache hit, or is counted in the session of the first.
+    """
     install_bench_requirements(python)
     for server in ("uvicorn", "hypercorn", "daphne"):
         say(f"-- bench/e2e_load.py --smoke --server {server}")
