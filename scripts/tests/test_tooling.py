@@ -1,5 +1,7 @@
 """Tests of the patch-set tooling itself (run by `./scripts/branch test`)."""
 
+import contextlib
+import io
 import os
 import shutil
 import socket
@@ -8,6 +10,7 @@ import sys
 import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -199,6 +202,132 @@ class ServerTests(unittest.TestCase):
                 self.assertEqual(len(procs), 2)
             for proc in procs:
                 self.assertIsNotNone(proc.poll())
+
+
+# An in-tree PEP 517 backend for a stand-in of build/django (installed
+# editable as build/django is), and the wheel writer it uses, which also
+# makes the stand-in requirements: pip installs them all offline in seconds.
+FAKE_BACKEND = """\
+import base64, hashlib, os, zipfile
+
+
+def make_wheel(folder, name, version, files):
+    dist = f"{name}-{version}.dist-info"
+    files = dict(files)
+    files[dist + "/METADATA"] = (
+        f"Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n")
+    files[dist + "/WHEEL"] = ("Wheel-Version: 1.0\\nGenerator: scripts/tests\\n"
+                              "Root-Is-Purelib: true\\nTag: py3-none-any\\n")
+    record = []
+    for path, text in files.items():
+        data = text.encode()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest())
+        record.append(f"{path},sha256={digest.rstrip(b'=').decode()},{len(data)}")
+    files[dist + "/RECORD"] = "\\n".join(record + [dist + "/RECORD,,"]) + "\\n"
+    wheel = f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(folder, wheel), "w") as z:
+        for path, text in files.items():
+            z.writestr(path, text)
+    return wheel
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    here = os.path.dirname(os.path.abspath(__file__))
+    return make_wheel(wheel_directory, "fakebranch", "1.0",
+                      {"fakebranch.pth": here + "\\n"})
+
+
+build_wheel = build_editable
+"""
+
+
+class VenvTests(unittest.TestCase):
+    """
+    build/venv, made by whichever command runs first, is completed by the
+    step the test command runs before the tests. Stand-ins: a folder for
+    build/django with an in-tree backend, a required and an optional
+    (pylibmc's place) requirement as local wheels, and a header file for
+    libmemcached-dev's.
+    """
+
+    def setUp(self):
+        self.root = Path(tempfile.mkdtemp(prefix="venv-test-"))
+        self.addCleanup(shutil.rmtree, self.root, True)
+        branch = self.root / "django"
+        (branch / ".git").mkdir(parents=True)
+        (branch / "fake_backend.py").write_text(FAKE_BACKEND)
+        (branch / "fakebranch.py").write_text("")
+        (branch / "pyproject.toml").write_text(
+            '[build-system]\nrequires = []\nbuild-backend = "fake_backend"\n'
+            'backend-path = ["."]\n\n[project]\nname = "fakebranch"\nversion = "1.0"\n'
+        )
+        wheels = self.root / "wheels"
+        wheels.mkdir()
+        backend = {}
+        exec(FAKE_BACKEND, backend)
+        for name in ("asynccache_fake_required", "asynccache_fake_optional"):
+            backend["make_wheel"](wheels, name, "1.0", {f"{name}.py": ""})
+        (self.root / "requirements.txt").write_text(
+            "# the test requirements\nasynccache-fake-required==1.0\n")
+        (self.root / "requirements-optional.txt").write_text(
+            "# built against libmemcached-dev\nasynccache-fake-optional==1.0\n")
+        self.header = self.root / "include" / "libmemcached" / "memcached.h"
+        self.venv = self.root / "venv"
+        for name, value in [
+            ("VENV", self.venv), ("BRANCH", branch),
+            ("REQUIREMENTS", self.root / "requirements.txt"),
+            ("OPTIONAL_REQUIREMENTS", self.root / "requirements-optional.txt"),
+        ]:
+            patcher = mock.patch.object(commands, name, value)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+        for patcher in [
+            mock.patch.dict(commands.TEST_PACKAGES,
+                            {"libmemcached-dev": [str(self.header)]}, clear=True),
+            mock.patch.dict(os.environ, {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)}),
+        ]:
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
+    def call(self, function):
+        """function(), its stderr, and the pip commands it ran."""
+        err = io.StringIO()
+        with mock.patch.object(commands, "run", wraps=commands.run) as spy, \
+                contextlib.redirect_stderr(err):
+            result = function()
+        pips = [c.args[0] for c in spy.call_args_list if "pip" in map(str, c.args[0])]
+        return result, err.getvalue(), pips
+
+    def importable(self, module):
+        return subprocess.run(
+            [str(self.venv / "bin" / "python"), "-c", f"import {module}"],
+            capture_output=True,
+        ).returncode == 0
+
+    def test_venv_made_without_optional_requirement_is_completed(self):
+        # `demo` first, before libmemcached-dev is installed: no pylibmc.
+        python, _, _ = self.call(commands.ensure_venv)
+        self.assertEqual(python, self.venv / "bin" / "python")
+        self.assertTrue(self.importable("fakebranch"))
+        self.assertTrue(self.importable("asynccache_fake_required"))
+        self.assertFalse(self.importable("asynccache_fake_optional"))
+        # Then `test`: its packages step installs libmemcached-dev, and the
+        # venv gets what it lacks.
+        self.header.parent.mkdir(parents=True)
+        self.header.write_text("")
+        _, err, pips = self.call(commands.prepare_test_environment)
+        self.assertTrue(self.importable("asynccache_fake_optional"), err)
+        self.assertIn("lacks asynccache-fake-optional==1.0", err)
+        self.assertEqual(len(pips), 1, pips)
+        # Complete: nothing more to do, pip does not run.
+        _, err, pips = self.call(commands.prepare_test_environment)
+        self.assertEqual((err, pips), ("", []))
+        # A requirement removed behind the tooling's back comes back.
+        subprocess.run([str(self.venv / "bin" / "python"), "-m", "pip", "uninstall",
+                        "-q", "-y", "asynccache-fake-required"], check=True)
+        _, err, pips = self.call(commands.ensure_venv)
+        self.assertTrue(self.importable("asynccache_fake_required"), err)
+        self.assertIn("lacks asynccache-fake-required==1.0", err)
 
 
 if __name__ == "__main__":
