@@ -555,6 +555,32 @@ def lint(python, tally):
                 f"{len(warnings)} warnings")
 
 
+# django.utils.asyncio reads asgiref's state in one function with a fallback;
+# its tests also run against the oldest asgiref that Django 6.1 supports.
+ASGIREF_MINIMUM = "3.9.1"
+ASGIREF_SUITES = ["utils_tests.test_auto_async", "asgi", "signals", "handlers"]
+
+
+def asgiref_minimum_tests(python, common, env, tally):
+    target = BUILD / f"asgiref-{ASGIREF_MINIMUM}"
+    if not (target / "asgiref" / "__init__.py").exists():
+        proc = run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    "--no-deps", "--target", target, f"asgiref=={ASGIREF_MINIMUM}"],
+                   check=False, capture_output=True, text=True)
+        if proc.returncode:
+            tally.check(f"asgiref {ASGIREF_MINIMUM}", False, proc.stderr[-2000:])
+            return
+    oldest = {**env, "PYTHONPATH": f"{target}:{env['PYTHONPATH']}"}
+    version = subprocess.run(
+        [python, "-c", "import asgiref; print(asgiref.__version__)"],
+        env=oldest, capture_output=True, text=True,
+    ).stdout.strip()
+    tally.check(f"asgiref {ASGIREF_MINIMUM} in use", version == ASGIREF_MINIMUM,
+                f"got {version!r}")
+    runtests(python, [*common, *ASGIREF_SUITES], oldest, "runtests-asgiref-minimum", tally,
+             f"runtests {' '.join(ASGIREF_SUITES)} (asgiref {ASGIREF_MINIMUM})")
+
+
 def install_check(tally):
     """pip install . and pip install git+file:// in a throwaway venv."""
     work = Path(tempfile.mkdtemp(prefix="install-", dir=RUN))
@@ -678,6 +704,7 @@ def cmd_test(args):
             one = {**env, "BRANCH_MEMCACHED": servers.memcached[0]}
             runtests(python, [*common, *serial, *CACHE_SUITE], one, "runtests-cache-one-memcached",
                      tally, "runtests cache sessions_tests (1 memcached server)")
+            asgiref_minimum_tests(python, common, env, tally)
     if not args.no_lint and not extra:
         lint(python, tally)
     if not args.no_install_check and not extra:
