@@ -4,23 +4,46 @@ loopback, stock Django vs the branch in the same run.
 An async view is cached with cache_page() (mode "decorator") or by the cache
 middleware (mode "middleware"), or counts visits in a cache-based session
 (mode "session": each request of the load has no cookie, so it creates and
-saves a session), with memcached or Redis. An asyncio load
-generator (raw HTTP/1.1 keep-alive streams, no dependencies) keeps N
-connections busy for a bounded time and number of requests, and reports
-requests per second, latency, the event loop lag measured inside the server
-(bench/e2e/lag.py), and the connections the server opened to the cache.
+saves a session), with memcached or Redis. Mode "floor" serves the same page
+uncached, without any middleware: what the server and Django's request
+handling cost with no cache at all, the ceiling a cached mode can approach.
+An asyncio load generator (raw HTTP/1.1 keep-alive streams, no dependencies)
+keeps N connections busy for a bounded time and number of requests, and
+reports requests per second, latency, the event loop lag measured inside the
+server (bench/e2e/lag.py), and the connections the server opened to the
+cache.
+
+The summary table has one floor row per backend (the floor view never
+touches the cache, but each backend's group stays uniform and its floor is
+measured next to its cached modes, in the same rounds), and a column "share
+of floor": the branch's requests per second in that mode divided by the
+branch's floor of the same backend, in the same run.
 
     python bench/e2e_load.py [--duration 5] [--connections 100] [--rounds 2]
-        [--backends memcached,redis] [--modes decorator,middleware,session]
-        [--branch build/django]
-    python bench/e2e_load.py --smoke [--server uvicorn|hypercorn|daphne]
+        [--backends memcached,redis]
+        [--modes floor,decorator,middleware,session] [--branch build/django]
+    python bench/e2e_load.py --wsgi [--connections 8] [--workers 2]
+        [--modes floor,decorator,middleware] ...
+    python bench/e2e_load.py --smoke [--server uvicorn|hypercorn|daphne|gunicorn]
     python bench/e2e_load.py --serve PORT [--backends redis] [--modes middleware]
+
+--wsgi (the same as --server gunicorn; `./scripts/branch bench wsgi`) serves
+the project's sync views instead (cache_page, the cache middleware, the
+floor; no session mode) with gunicorn's sync workers (--workers, default 2)
+over WSGI. A sync worker serves one connection at a time and closes it after
+each response (no keep-alive): the load generator reconnects whenever a
+response says "Connection: close", and the default is 8 connections, a few
+per worker (more would only wait in the listen backlog). There is no event
+loop in the server, so no lag figures.
 
 --smoke serves the branch on a free port with each backend, GETs the cached
 page twice and checks that the second response came from the cache (same
 render count, Age header), or in session mode that the second visit was
-counted in the session the first one created; exit status 1 on failure. --serve serves the branch
-(a demo).
+counted in the session the first one created, or in floor mode (first
+backend only) that both were rendered, without cache headers; exit status 1
+on failure. With uvicorn
+(the default server) it also checks the WSGI path once: gunicorn, the first
+backend, middleware mode. --serve serves the branch (a demo).
 
 Memcached and Redis servers are started on free loopback ports unless
 --memcached HOST:PORT and --redis URL are given. Figures on a shared machine
@@ -84,8 +107,14 @@ def process(args, port, **kwargs):
             proc.wait()
 
 
+ASGI_MODES = ["floor", "decorator", "middleware", "session"]
+WSGI_MODES = ["floor", "decorator", "middleware"]
+
+
 @contextmanager
-def django_server(tree, backend, mode, locations, server="uvicorn", port=None):
+def django_server(
+    tree, backend, mode, locations, server="uvicorn", port=None, workers=2
+):
     port = port or free_port()
     env = {
         **os.environ,
@@ -97,9 +126,14 @@ def django_server(tree, backend, mode, locations, server="uvicorn", port=None):
         "E2E_MEMCACHED": locations.get("memcached", ""),
         "E2E_REDIS": locations.get("redis", ""),
         "E2E_KEY_PREFIX": uuid.uuid4().hex,
+        "E2E_VIEWS": "sync" if server == "gunicorn" else "async",
     }
     app = "e2e.asgi:application"
-    if server == "uvicorn":
+    if server == "gunicorn":
+        args = ["-m", "gunicorn", "e2e.wsgi:application", "--bind", f"{HOST}:{port}"]
+        args += ["--worker-class", "sync", "--workers", str(workers)]
+        args += ["--log-level", "warning", "--graceful-timeout", "5"]
+    elif server == "uvicorn":
         args = ["-m", "uvicorn", app, "--host", HOST, "--port", str(port)]
         args += ["--lifespan", "off", "--no-access-log", "--log-level", "warning"]
     elif server == "hypercorn":
@@ -137,6 +171,8 @@ async def read_response(reader):
             if not size:
                 break
         body = b"".join(chunk[:-2] for chunk in chunks)
+    elif headers.get("connection", "").lower() == "close" and status not in (204, 304):
+        body = await reader.read()
     else:
         body = b""
     return status, headers, body
@@ -164,18 +200,26 @@ async def load(port, path, connections, duration, max_requests):
     request = request_bytes(path, port)
 
     async def worker(deadline):
-        reader, writer = await asyncio.open_connection(HOST, port)
+        writer = None
         try:
             while state["remaining"] > 0 and time.perf_counter() < deadline:
                 state["remaining"] -= 1
                 start = time.perf_counter()
+                if writer is None:
+                    # A server without keep-alive (gunicorn's sync workers)
+                    # costs a connection per request, counted in its latency.
+                    reader, writer = await asyncio.open_connection(HOST, port)
                 writer.write(request)
-                status, _, _ = await read_response(reader)
+                status, headers, _ = await read_response(reader)
                 latencies.append(time.perf_counter() - start)
                 if status != 200:
                     state["errors"] += 1
+                if headers.get("connection", "").lower() == "close":
+                    writer.close()
+                    writer = None
         finally:
-            writer.close()
+            if writer is not None:
+                writer.close()
 
     start = time.perf_counter()
     await asyncio.gather(*(worker(start + duration) for _ in range(connections)))
@@ -259,6 +303,12 @@ def check_tree(figures, tree):
         raise SystemExit(f"The server ran Django from {path}, not from {tree}.")
 
 
+def lag_text(lag):
+    if not lag.get("samples"):
+        return "n/a"
+    return f"{lag['p50_ms']}/{lag['max_ms']} ms ({lag['samples']} samples)"
+
+
 def bench(args, locations):
     trees = {"stock": ensure_stock(), "branch": args.branch}
     results = {}
@@ -267,7 +317,12 @@ def bench(args, locations):
             for mode in args.modes:
                 for name, tree in trees.items():
                     with django_server(
-                        tree, backend, mode, locations, args.server
+                        tree,
+                        backend,
+                        mode,
+                        locations,
+                        args.server,
+                        workers=args.workers,
                     ) as port:
                         figures = asyncio.run(measure(port, backend, locations, args))
                     check_tree(figures, tree)
@@ -276,85 +331,122 @@ def bench(args, locations):
                     print(
                         f"round {round_number + 1} {backend:9} {mode:10} {name:6} "
                         f"{figures['rps']:8.0f} req/s  p99 {figures['p99_ms']:6.1f} "
-                        f"ms  lag p50/max {figures['lag'].get('p50_ms')}/"
-                        f"{figures['lag'].get('max_ms')} ms "
-                        f"({figures['lag']['samples']} samples)  "
+                        f"ms  lag p50/max {lag_text(figures['lag'])}  "
                         f"cache conns peak {figures['cache_conns_peak']} "
                         f"opened {figures['cache_conns_opened']}  "
                         f"errors {figures['errors']}",
                         flush=True,
                     )
     print()
+    if args.server == "gunicorn":
+        served = f"gunicorn, {args.workers} sync workers, WSGI, sync views"
+        lag_note = "no event loop, no lag figures"
+    else:
+        served = f"{args.server}, ASGI, async views"
+        lag_note = "lag = event loop sleep overshoot in the server"
     print(
-        f"{args.connections} connections, {args.duration}s per measure, median "
-        f"of {args.rounds} round(s); lag = event loop sleep overshoot in the "
-        "server"
+        f"{served}; {args.connections} connections, {args.duration}s per "
+        f"measure, median of {args.rounds} round(s); {lag_note}; share of "
+        "floor = branch rps / branch floor rps of the same backend"
     )
     header = (
         f"{'backend':9} {'mode':10} {'stock rps':>9} {'branch rps':>10} "
-        f"{'ratio':>5}  {'lag p50/p99/max ms stock':>24}  {'branch':>20}  "
+        f"{'ratio':>5}  {'share of floor':>14}  "
+        f"{'lag p50/p99/max ms stock':>24}  {'branch':>20}  "
         f"{'conns peak/opened stock':>23}  {'branch':>9}"
     )
     print(header)
     for backend in args.backends:
+        rows = {}
         for mode in args.modes:
-            row = {}
+            row = rows[mode] = {}
             for name in trees:
                 runs = results[(backend, mode, name)]
                 row[name] = {
                     "rps": statistics.median(r["rps"] for r in runs),
-                    "lag_p50": statistics.median(r["lag"]["p50_ms"] for r in runs),
-                    "lag_p99": statistics.median(r["lag"]["p99_ms"] for r in runs),
-                    "lag_max": statistics.median(r["lag"]["max_ms"] for r in runs),
                     "peak": max(r["cache_conns_peak"] for r in runs),
                     "opened": max(r["cache_conns_opened"] for r in runs),
                 }
+                if all(r["lag"].get("samples") for r in runs):
+                    row[name]["lag"] = "/".join(
+                        f"{statistics.median(r['lag'][key] for r in runs):.2f}"
+                        for key in ("p50_ms", "p99_ms", "max_ms")
+                    )
+                else:
+                    row[name]["lag"] = "-"
+        floor = rows.get("floor", {}).get("branch", {}).get("rps")
+        for mode, row in rows.items():
             stock, branch = row["stock"], row["branch"]
+            if floor and mode != "floor":
+                share = f"{branch['rps'] / floor:.2f}x"
+            else:
+                share = "-"
             print(
                 f"{backend:9} {mode:10} {stock['rps']:9.0f} {branch['rps']:10.0f} "
-                f"{branch['rps'] / stock['rps']:5.2f}  "
-                f"{stock['lag_p50']:8.2f}/{stock['lag_p99']:.2f}/"
-                f"{stock['lag_max']:<9.2f}  "
-                f"{branch['lag_p50']:6.2f}/{branch['lag_p99']:.2f}/"
-                f"{branch['lag_max']:<7.2f}  "
+                f"{branch['rps'] / stock['rps']:5.2f}  {share:>14}  "
+                f"{stock['lag']:>24}  {branch['lag']:>20}  "
                 f"{stock['peak']:11}/{stock['opened']:<11}  "
                 f"{branch['peak']:4}/{branch['opened']:<4}"
             )
 
 
+CACHE_HEADERS = {"age", "expires", "cache-control"}
+
+
+def smoke_one(tree, server, backend, mode, locations, workers):
+    """Serve, GET the page twice; return whether it behaved as `mode` should."""
+    with django_server(tree, backend, mode, locations, server, workers=workers) as port:
+        first = asyncio.run(get(port, "/page/"))
+        # The session cookie, if any (session mode).
+        cookie = first[1].get("set-cookie", "").partition(";")[0]
+        second = asyncio.run(get(port, "/page/", cookie))
+        info = json.loads(asyncio.run(get(port, "/lag/"))[2])
+    check_tree(info, tree)
+    if mode == "session":
+        # The second visit was counted in the session of the first.
+        return (
+            first[0] == second[0] == 200
+            and cookie.startswith("sessionid=")
+            and first[2] == b"<p>Visit 1.</p>"
+            and second[2] == b"<p>Visit 2.</p>"
+        )
+    if mode == "floor":
+        # Both were rendered (the server has one process), with no cache
+        # headers: nothing cached them.
+        return (
+            first[0] == second[0] == 200
+            and first[2].startswith(b"<p>Rendered ")
+            and int(second[1]["x-render-count"]) - int(first[1]["x-render-count"]) == 1
+            and not CACHE_HEADERS & (first[1].keys() | second[1].keys())
+        )
+    # The second response came from the cache.
+    return (
+        first[0] == second[0] == 200
+        and second[2] == first[2]
+        and second[1]["x-render-count"] == first[1]["x-render-count"]
+        and "age" in second[1]
+        and "age" not in first[1]
+    )
+
+
 def smoke(args, locations):
+    # The floor view never touches the cache: checked with the first backend.
+    checks = [
+        (args.server, backend, mode)
+        for backend in args.backends
+        for mode in args.modes
+        if mode != "floor" or backend == args.backends[0]
+    ]
+    if args.server == "uvicorn":
+        # The WSGI path once (one gunicorn start): the cache middleware's
+        # sync flavour, the second response from the cache.
+        checks.append(("gunicorn", args.backends[0], "middleware"))
     failures = []
-    for backend in args.backends:
-        for mode in args.modes:
-            with django_server(
-                args.branch, backend, mode, locations, args.server
-            ) as port:
-                first = asyncio.run(get(port, "/page/"))
-                # The session cookie, if any (session mode).
-                cookie = first[1].get("set-cookie", "").partition(";")[0]
-                second = asyncio.run(get(port, "/page/", cookie))
-                info = json.loads(asyncio.run(get(port, "/lag/"))[2])
-            check_tree(info, args.branch)
-            if mode == "session":
-                # The second visit was counted in the session of the first.
-                ok = (
-                    first[0] == second[0] == 200
-                    and cookie.startswith("sessionid=")
-                    and first[2] == b"<p>Visit 1.</p>"
-                    and second[2] == b"<p>Visit 2.</p>"
-                )
-            else:
-                # The second response came from the cache.
-                ok = (
-                    first[0] == second[0] == 200
-                    and second[2] == first[2]
-                    and second[1]["x-render-count"] == first[1]["x-render-count"]
-                    and "age" in second[1]
-                    and "age" not in first[1]
-                )
-            print(f"smoke {args.server} {backend} {mode}: {'ok' if ok else 'FAILED'}")
-            if not ok:
-                failures.append((backend, mode))
+    for server, backend, mode in checks:
+        ok = smoke_one(args.branch, server, backend, mode, locations, args.workers)
+        print(f"smoke {server} {backend} {mode}: {'ok' if ok else 'FAILED'}")
+        if not ok:
+            failures.append((server, backend, mode))
     return not failures
 
 
@@ -370,12 +462,27 @@ def main():
         help="serve the project (first backend and mode) until interrupted",
     )
     parser.add_argument(
-        "--server", choices=["uvicorn", "hypercorn", "daphne"], default="uvicorn"
+        "--server",
+        choices=["uvicorn", "hypercorn", "daphne", "gunicorn"],
+        default="uvicorn",
+    )
+    parser.add_argument(
+        "--wsgi",
+        action="store_const",
+        const="gunicorn",
+        dest="server",
+        help="the sync views under gunicorn (the same as --server gunicorn)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn sync workers (default 2)"
     )
     parser.add_argument("--branch", type=Path, default=ROOT / "build" / "django")
     parser.add_argument("--backends", default="memcached,redis")
-    parser.add_argument("--modes", default="decorator,middleware,session")
-    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument(
+        "--modes",
+        help=f"default {','.join(ASGI_MODES)}; with gunicorn {','.join(WSGI_MODES)}",
+    )
+    parser.add_argument("--connections", type=int, help="default 100; with gunicorn 8")
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--requests", type=int, default=500_000)
     parser.add_argument("--rounds", type=int, default=2)
@@ -384,8 +491,15 @@ def main():
     args = parser.parse_args()
     # Stop the servers started here when terminated.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
+    wsgi = args.server == "gunicorn"
     args.backends = args.backends.split(",")
-    args.modes = args.modes.split(",")
+    modes = args.modes.split(",") if args.modes else None
+    args.modes = modes or (WSGI_MODES if wsgi else ASGI_MODES)
+    unknown = set(args.modes) - set(WSGI_MODES if wsgi else ASGI_MODES)
+    if unknown:
+        parser.error(f"unknown mode(s) for {args.server}: {', '.join(sorted(unknown))}")
+    if args.connections is None:
+        args.connections = 8 if wsgi else 100
     start_memcached = "memcached" in args.backends and not args.memcached
     start_redis = "redis" in args.backends and not args.redis
     with Servers(memcached=int(start_memcached), redis=start_redis, pylibmc=False) as s:
@@ -397,9 +511,16 @@ def main():
         if args.smoke:
             return 0 if smoke(args, locations) else 1
         if args.serve:
-            backend, mode = args.backends[0], args.modes[0]
+            # The demo (`./scripts/branch demo --serve`) serves a cached page.
+            backend, mode = args.backends[0], modes[0] if modes else "decorator"
             with django_server(
-                args.branch, backend, mode, locations, args.server, args.serve
+                args.branch,
+                backend,
+                mode,
+                locations,
+                args.server,
+                args.serve,
+                workers=args.workers,
             ):
                 print(
                     f"Serving http://{HOST}:{args.serve}/page/ ({args.server}, "

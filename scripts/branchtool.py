@@ -138,6 +138,9 @@ def create_branch(base):
     git("config", "user.name", IDENTITY["GIT_COMMITTER_NAME"])
     git("config", "user.email", IDENTITY["GIT_COMMITTER_EMAIL"])
     git("config", "core.autocrlf", "false")
+    # No automatic gc in the background: it would race with removing or
+    # rebuilding the branch (and with the tooling tests doing so).
+    git("config", "gc.auto", "0")
     git("config", "asynccache.release", base["DJANGO_VERSION"])
     git("add", "-A", "-f", ".")
     git(
@@ -290,9 +293,9 @@ def main(argv=None):
     p.set_defaults(func=lambda a: commands.cmd_demo(a))
     p = sub.add_parser("bench", help="run the benchmarks under bench/")
     p.add_argument("which", nargs="?", default="cache",
-                   choices=["cache", "e2e", "get_or_set", "all"],
+                   choices=["cache", "e2e", "wsgi", "get_or_set", "all"],
                    help="cache: per-backend cache calls (default); e2e: ASGI end to "
-                        "end; get_or_set: stampede; all: all three")
+                        "end; wsgi: gunicorn end to end; get_or_set: stampede; all: all four")
     p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=lambda a: commands.cmd_bench(a))
     args = parser.parse_args(argv)

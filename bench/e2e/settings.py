@@ -2,8 +2,12 @@
 Settings of the end-to-end benchmark project: an async view cached with
 cache_page() (E2E_MODE=decorator) or by the cache middleware
 (E2E_MODE=middleware), or an async view that counts visits in a cache-based
-session (E2E_MODE=session), served by an ASGI server, with the cache backend
-chosen by E2E_CACHE (memcached, redis, or locmem).
+session (E2E_MODE=session), or the floor: an uncached trivial async view and
+no middleware (E2E_MODE=floor), served by an ASGI server, with the cache
+backend chosen by E2E_CACHE (memcached, redis, or locmem).
+
+E2E_VIEWS=sync serves sync views instead (decorator, middleware and floor
+modes), for a WSGI server (e2e.wsgi).
 """
 
 import os
@@ -18,8 +22,11 @@ USE_TZ = True
 LOGGING_CONFIG = None
 
 MODE = os.environ.get("E2E_MODE", "decorator")
-if MODE not in ("decorator", "middleware", "session"):
+if MODE not in ("decorator", "middleware", "session", "floor"):
     raise ValueError(f"Unknown E2E_MODE {MODE!r}.")
+VIEWS = os.environ.get("E2E_VIEWS", "async")
+if VIEWS not in ("async", "sync") or (VIEWS, MODE) == ("sync", "session"):
+    raise ValueError(f"Unknown E2E_VIEWS {VIEWS!r} (in mode {MODE!r}).")
 
 if MODE == "middleware":
     MIDDLEWARE = [
