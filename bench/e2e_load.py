@@ -69,7 +69,7 @@ ROOT = BENCH.parent
 HOST = "127.0.0.1"
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from commands import Servers  # noqa: E402
+from tooling.servers import Servers  # noqa: E402
 from run import ensure_stock  # noqa: E402
 
 

@@ -136,7 +136,7 @@ def main():
     parser.add_argument("--memcached")
     parser.add_argument("--redis")
     args = parser.parse_args()
-    from commands import Servers
+    from tooling.servers import Servers
     from run import ensure_stock
 
     ensure_stock()

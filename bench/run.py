@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from commands import BUILD, Servers  # noqa: E402
+from tooling.paths import BUILD  # noqa: E402
+from tooling.servers import Servers  # noqa: E402
 
 BRANCH = Path(os.environ.get("BENCH_BRANCH_TREE") or BUILD / "django")
 STOCK = BUILD / "stock"

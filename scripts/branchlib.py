@@ -1,4 +1,4 @@
-"""Materializing the patched Django: shared by scripts/branchtool.py and the
+"""Materializing the patched Django: shared by the tooling (scripts/tooling/) and the
 PEP 517 backend (scripts/build_backend.py). Standard library only."""
 
 import hashlib

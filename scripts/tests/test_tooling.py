@@ -3,6 +3,7 @@
 import contextlib
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import branchlib  # noqa: E402
-import commands  # noqa: E402
+from tooling import env as tooling_env  # noqa: E402
+from tooling import servers as tooling_servers  # noqa: E402
+from tooling import suites, topics  # noqa: E402
 
 SHARED_CACHE = ROOT / "build" / "cache"
 
@@ -41,10 +44,37 @@ class ToolingTestCase(unittest.TestCase):
             shutil.copy(SHARED_CACHE / sdist, self.cache / sdist)
 
     def branch(self, *args, env=None):
+        base_env = {k: v for k, v in os.environ.items() if k != "BRANCH_BUILD_DIR"}
         return subprocess.run(
             [str(self.root / "scripts" / "branch"), *args],
             cwd=self.root, capture_output=True, text=True,
-            env={**os.environ, "BRANCH_SDIST_CACHE": str(self.cache), **(env or {})},
+            env={**base_env, "BRANCH_SDIST_CACHE": str(self.cache), **(env or {})},
+        )
+
+    def use_topics(self):
+        """Rewrite the copied series in three topics: 1 patch, 2, the rest."""
+        names = branchlib.series(self.root)
+        (self.root / "patches" / "series").write_text(
+            "# topic alpha -- The first patch\n" + names[0] + "\n"
+            "# topic beta -- Two more [depends on: alpha]\n"
+            + "".join(n + "\n" for n in names[1:3])
+            + "# topic gamma -- The rest [depends on: alpha, beta]\n"
+            + "".join(n + "\n" for n in names[3:])
+        )
+        return names
+
+    def use_legacy_format(self):
+        names = branchlib.series(self.root)
+        (self.root / "patches" / "series").write_text(
+            "# Applied in order to the release pinned in BASE.\n"
+            + "".join(n + "\n" for n in names))
+        return names
+
+    def tags(self):
+        return dict(
+            line.split(" ", 1)[::-1] for line in self.git(
+                "for-each-ref", "--format=%(objectname) %(refname:short)",
+                "refs/tags/topic/").splitlines()
         )
 
     def git(self, *args):
@@ -70,10 +100,17 @@ class ToolingTestCase(unittest.TestCase):
 
 class BuildExportTests(ToolingTestCase):
     def test_round_trip_is_byte_identical(self):
+        names = self.use_topics()
         before = self.snapshot(self.root / "patches")
         self.assertOK(self.branch("build"))
         n = len(branchlib.series(self.root))
         self.assertEqual(self.git("rev-list", "--count", "upstream..HEAD").strip(), str(n))
+        # Each topic is tagged at its last commit.
+        commits = self.git("rev-list", "--reverse", "upstream..HEAD").split()
+        self.assertEqual(self.tags(), {
+            "topic/alpha": commits[0], "topic/beta": commits[2], "topic/gamma": commits[-1],
+        })
+        self.assertEqual(len(names), len(commits))
         self.assertOK(self.branch("export"))
         self.assertEqual(self.snapshot(self.root / "patches"), before)
         # Building again is a no-op.
@@ -82,6 +119,7 @@ class BuildExportTests(ToolingTestCase):
         self.assertIn("up to date", proc.stdout)
 
     def test_new_commit_round_trip(self):
+        self.use_topics()
         self.assertOK(self.branch("build"))
         target = self.root / "build" / "django" / "AUTHORS"
         target.write_text(target.read_text() + "A. Tester\n")
@@ -89,6 +127,12 @@ class BuildExportTests(ToolingTestCase):
         self.assertOK(self.branch("export"))
         names = branchlib.series(self.root)
         self.assertTrue(names[-1].endswith("-Added-a-tester-to-AUTHORS.patch"), names)
+        # A new commit joins the topic of the commit before it; the tag follows.
+        _, parsed = topics.read_series(self.root / "patches" / "series", self.root / "patches")
+        self.assertEqual([t.slug for t in parsed], ["alpha", "beta", "gamma"])
+        self.assertEqual(parsed[-1].patches[-1], names[-1])
+        self.assertEqual(parsed[-1].depends, ["alpha", "beta"])
+        self.assertEqual(self.tags()["topic/gamma"], self.git("rev-parse", "HEAD").strip())
         exported = self.snapshot(self.root / "patches")
         shutil.rmtree(self.root / "build" / "django")
         self.assertOK(self.branch("build"))
@@ -131,19 +175,61 @@ class BuildExportTests(ToolingTestCase):
         self.assertFails(self.branch("build"), "patch application is in progress")
 
     def test_refuses_to_rebuild_over_unexported_work(self):
+        # The series format before topics is still read (and written back).
+        self.use_legacy_format()
         self.assertOK(self.branch("build"))
+        self.assertEqual(self.tags(), {})
         readme = self.root / "build" / "django" / "README.rst"
         readme.write_text(readme.read_text() + "\nLocal edit.\n")
         self.assertFails(self.branch("build"), "Uncommitted changes", "README.rst")
         self.git("commit", "-qam", "Edited the README.")
         self.assertFails(self.branch("build"), "not exported", "Edited the README.")
         self.assertIn("Local edit.", readme.read_text())
-        self.assertOK(self.branch("export"))
+        proc = self.branch("export")
+        self.assertOK(proc)
+        self.assertIn("has no topics", proc.stdout)
         self.assertIn("up to date", self.branch("build").stdout)
         # --force discards what was not exported.
         readme.write_text("gone\n")
         self.assertOK(self.branch("build", "--force"))
         self.assertIn("Local edit.", readme.read_text())
+
+    def test_export_with_topics_file_and_pr(self):
+        names = self.use_topics()
+        self.assertOK(self.branch("build"))
+        proc = self.branch("topics")
+        self.assertOK(proc)
+        self.assertIn("beta -- Two more [depends on: alpha]\n    last: ", proc.stdout)
+        # A rewritten history regrouped: two topics, cut after the third commit.
+        subjects = [topics.patch_subject(self.root / "patches" / n) for n in names]
+        topics_file = self.root / "topics.txt"
+        topics_file.write_text(
+            "# comment\nfirst -- First three\n    last: " + subjects[2] + "\n\n"
+            "second -- The others [depends on: first]\n    last: " + subjects[-1] + "\n")
+        self.assertOK(self.branch("export", "--topics", str(topics_file)))
+        text = (self.root / "patches" / "series").read_text()
+        self.assertEqual([x for x in text.splitlines() if x.startswith("#")], [
+            "# topic first -- First three",
+            "# topic second -- The others [depends on: first]"])
+        self.assertTrue(text.startswith("# topic first -- First three\n"), text)
+        self.assertEqual(sorted(self.tags()), ["topic/first", "topic/second"])
+        # A topics file whose cut points are not in the branch is refused.
+        topics_file.write_text("x -- X\n    last: No such commit.\n")
+        self.assertFails(self.branch("export", "--topics", str(topics_file)),
+                         "no commit has the subject")
+        # pr: the description, the commits and the diffstat of a topic.
+        (self.root / "pr").mkdir()
+        (self.root / "pr" / "second.md").write_text("# Second\n\n## What\n\nThings.\n")
+        proc = self.branch("pr", "second", "--branch", "pr-second")
+        self.assertOK(proc)
+        out = proc.stdout
+        self.assertTrue(out.startswith("# The others\n\n## What\n\nThings.\n"), out)
+        self.assertIn("## Depends on\n\n- first: First three\n", out)
+        self.assertIn(f"## Commits ({len(names) - 3})", out)
+        self.assertIn("| total |", out)
+        self.assertEqual(self.git("rev-parse", "pr-second").strip(),
+                         self.git("rev-parse", "HEAD").strip())
+        self.assertFails(self.branch("pr", "nope"), "No topic 'nope'")
 
 
 class PythonTests(ToolingTestCase):
@@ -179,9 +265,9 @@ class ServerTests(unittest.TestCase):
             busy.bind(("127.0.0.1", 0))
             busy.listen()
             port = busy.getsockname()[1]
-            picked = commands.pick_port(port)
+            picked = tooling_servers.pick_port(port)
             self.assertNotEqual(picked, port)
-            self.assertTrue(commands.port_is_free(picked))
+            self.assertTrue(tooling_servers.port_is_free(picked))
 
     def test_servers_start_on_free_ports_and_stop(self):
         with socket.socket() as busy:
@@ -191,8 +277,8 @@ class ServerTests(unittest.TestCase):
             except OSError:
                 pass  # Already busy: just as good.
             workdir = tempfile.mkdtemp(prefix="servers-test-")
-            with commands.Servers(memcached=1, redis=True, pylibmc=False,
-                                  workdir=workdir) as servers:
+            with tooling_servers.Servers(memcached=1, redis=True, pylibmc=False,
+                                         workdir=workdir) as servers:
                 host, port = servers.memcached[0].split(":")
                 self.assertNotEqual(int(port), 21211)
                 with socket.create_connection((host, int(port))) as s:
@@ -278,11 +364,11 @@ class VenvTests(unittest.TestCase):
             ("REQUIREMENTS", self.root / "requirements.txt"),
             ("OPTIONAL_REQUIREMENTS", self.root / "requirements-optional.txt"),
         ]:
-            patcher = mock.patch.object(commands, name, value)
+            patcher = mock.patch.object(tooling_env, name, value)
             patcher.start()
             self.addCleanup(patcher.stop)
         for patcher in [
-            mock.patch.dict(commands.TEST_PACKAGES,
+            mock.patch.dict(tooling_env.TEST_PACKAGES,
                             {"libmemcached-dev": [str(self.header)]}, clear=True),
             mock.patch.dict(os.environ, {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)}),
         ]:
@@ -292,7 +378,7 @@ class VenvTests(unittest.TestCase):
     def call(self, function):
         """function(), its stderr, and the pip commands it ran."""
         err = io.StringIO()
-        with mock.patch.object(commands, "run", wraps=commands.run) as spy, \
+        with mock.patch.object(tooling_env, "run", wraps=tooling_env.run) as spy, \
                 contextlib.redirect_stderr(err):
             result = function()
         pips = [c.args[0] for c in spy.call_args_list if "pip" in map(str, c.args[0])]
@@ -306,7 +392,7 @@ class VenvTests(unittest.TestCase):
 
     def test_venv_made_without_optional_requirement_is_completed(self):
         # `demo` first, before libmemcached-dev is installed: no pylibmc.
-        python, _, _ = self.call(commands.ensure_venv)
+        python, _, _ = self.call(tooling_env.ensure_venv)
         self.assertEqual(python, self.venv / "bin" / "python")
         self.assertTrue(self.importable("fakebranch"))
         self.assertTrue(self.importable("asynccache_fake_required"))
@@ -315,19 +401,140 @@ class VenvTests(unittest.TestCase):
         # venv gets what it lacks.
         self.header.parent.mkdir(parents=True)
         self.header.write_text("")
-        _, err, pips = self.call(commands.prepare_test_environment)
+        _, err, pips = self.call(tooling_env.prepare_test_environment)
         self.assertTrue(self.importable("asynccache_fake_optional"), err)
         self.assertIn("lacks asynccache-fake-optional==1.0", err)
         self.assertEqual(len(pips), 1, pips)
         # Complete: nothing more to do, pip does not run.
-        _, err, pips = self.call(commands.prepare_test_environment)
+        _, err, pips = self.call(tooling_env.prepare_test_environment)
         self.assertEqual((err, pips), ("", []))
         # A requirement removed behind the tooling's back comes back.
         subprocess.run([str(self.venv / "bin" / "python"), "-m", "pip", "uninstall",
                         "-q", "-y", "asynccache-fake-required"], check=True)
-        _, err, pips = self.call(commands.ensure_venv)
+        _, err, pips = self.call(tooling_env.ensure_venv)
         self.assertTrue(self.importable("asynccache_fake_required"), err)
         self.assertIn("lacks asynccache-fake-required==1.0", err)
+
+
+class SeriesFormatTests(unittest.TestCase):
+    def test_topics(self):
+        names, parsed = topics.parse_series(
+            "# topic a -- First\n1.patch\n2.patch\n"
+            "# topic b-2 -- Second, with -- dashes [depends on: a]\n3.patch\n"
+            "# topic c -- Third [depends on: a, b-2]\n4.patch\n"
+        )
+        self.assertEqual(names, ["1.patch", "2.patch", "3.patch", "4.patch"])
+        self.assertEqual(
+            [(t.slug, t.title, t.depends, t.patches) for t in parsed],
+            [("a", "First", [], ["1.patch", "2.patch"]),
+             ("b-2", "Second, with -- dashes", ["a"], ["3.patch"]),
+             ("c", "Third", ["a", "b-2"], ["4.patch"])],
+        )
+        self.assertEqual(topics.format_series(names, parsed),
+                         "# topic a -- First\n1.patch\n2.patch\n"
+                         "# topic b-2 -- Second, with -- dashes [depends on: a]\n3.patch\n"
+                         "# topic c -- Third [depends on: a, b-2]\n4.patch\n")
+
+    def test_old_format(self):
+        self.assertEqual(topics.parse_series("# A comment.\n1.patch\n\n2.patch\n"),
+                         (["1.patch", "2.patch"], []))
+
+    def test_errors(self):
+        for text, message in [
+            ("# topic a -- A\n1.patch\n# A comment.\n", "not a topic header"),
+            ("1.patch\n# topic a -- A\n2.patch\n", "before the first topic header"),
+            ("# topic a -- A [depends on: b]\n1.patch\n# topic b -- B\n2.patch\n",
+             "depends on b, which is not a topic before it"),
+            ("# topic a -- A\n1.patch\n# topic a -- A\n2.patch\n", "appears twice"),
+            ("# topic a -- A\n# topic b -- B\n2.patch\n", "topic a has no patches"),
+            ("# topic A -- A\n1.patch\n", "not a topic header"),
+        ]:
+            with self.subTest(text=text), self.assertRaisesRegex(branchlib.Failure, message):
+                topics.parse_series(text)
+
+    def test_assign_topics(self):
+        old = topics.parse_series("# topic a -- A\n0001-x.patch\n0002-y.patch\n"
+                                  "# topic b -- B [depends on: a]\n0003-z.patch\n")[1]
+        subjects = {"0001-x.patch": "X", "0002-y.patch": "Y", "0003-z.patch": "Z"}
+        # Renumbered, a commit dropped, a new one after "Y", a subject reworded
+        # (its file name unchanged).
+        new = ["0001-y.patch", "0002-new.patch", "0003-z.patch"]
+        new_subjects = {"0001-y.patch": "Y", "0002-new.patch": "New",
+                        "0003-z.patch": "Z, reworded"}
+        got, notes = topics.assign_topics(new, new_subjects, list(subjects), old, subjects)
+        self.assertEqual([(t.slug, t.patches) for t in got],
+                         [("a", ["0001-y.patch", "0002-new.patch"]), ("b", ["0003-z.patch"])])
+        self.assertIn("0002-new.patch: new, put in topic a (the commit before it)", notes)
+        # A topic split by a reordering cannot be kept.
+        with self.assertRaisesRegex(branchlib.Failure, "export --topics FILE"):
+            topics.assign_topics(["1-x.patch", "2-z.patch", "3-y.patch"],
+                                 {"1-x.patch": "X", "2-z.patch": "Z", "3-y.patch": "Y"},
+                                 list(subjects), old, subjects)
+
+    def test_topics_file(self):
+        parsed = topics.parse_topics_file(
+            "# comment\na -- A\n    last: Y\n\nb -- B [depends on: a]\n  last: Z\n", "f")
+        got = topics.topics_from_file(["1", "2", "3"], {"1": "X", "2": "Y", "3": "Z"},
+                                      parsed, "f")
+        self.assertEqual([(t.slug, t.depends, t.patches) for t in got],
+                         [("a", [], ["1", "2"]), ("b", ["a"], ["3"])])
+        with self.assertRaisesRegex(branchlib.Failure, "belong to no topic: 3"):
+            topics.topics_from_file(["1", "2", "3"], {"1": "X", "2": "Y", "3": "Z"},
+                                    parsed[:1], "f")
+        with self.assertRaisesRegex(branchlib.Failure, "has no `last: <subject>` line"):
+            topics.parse_topics_file("a -- A\n", "f")
+
+
+class SuitesTests(unittest.TestCase):
+    def test_labels(self):
+        tests_dir = Path(tempfile.mkdtemp(prefix="suites-test-"))
+        self.addCleanup(shutil.rmtree, tests_dir, True)
+        for name in ("cache", "sessions_tests", "utils_tests", "dispatch", "signals",
+                     "middleware", "backends", "async"):
+            (tests_dir / name).mkdir()
+        labels, unmapped = suites.labels_for([
+            "django/core/cache/backends/redis.py",
+            "tests/cache/test_async_api.py",
+            "django/contrib/sessions/backends/file.py",
+            "django/utils/asyncio.py",
+            "tests/utils_tests/test_auto_async.py",
+            "django/dispatch/dispatcher.py",
+            "django/middleware/common.py",
+            "docs/topics/cache.txt",
+            "django/forms/fields.py",
+            "tests/runtests.py",
+        ], tests_dir)
+        self.assertEqual(labels, ["cache", "sessions_tests", "async", "utils_tests",
+                                  "dispatch", "signals", "middleware"])
+        self.assertEqual(unmapped, ["django/forms/fields.py", "tests/runtests.py"])
+
+
+class LayeringTests(unittest.TestCase):
+    """The tooling's modules import each other in one direction only."""
+
+    def test_one_direction(self):
+        import ast
+
+        import tooling
+
+        order = re.findall(r"^    (\w+) ", tooling.__doc__, re.M)
+        folder = ROOT / "scripts" / "tooling"
+        modules = sorted(p.stem for p in folder.glob("*.py")
+                         if p.stem not in ("__init__", "__main__"))
+        self.assertEqual(sorted(order), modules)
+        for position, name in enumerate(order):
+            tree = ast.parse((folder / f"{name}.py").read_text())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.level:
+                    imported = (node.module or "").split(".")[0]
+                    with self.subTest(module=name, imports=imported):
+                        self.assertIn(imported, order[:position],
+                                      f"tooling.{name} imports tooling.{imported}")
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                             else [node.module or ""])
+                    for imported in names:
+                        self.assertNotIn(imported.split(".")[0], ("commands", "branchtool"))
 
 
 if __name__ == "__main__":

@@ -1,32 +1,22 @@
-"""The patch-set tooling: ./scripts/branch COMMAND (see --help).
+"""build and export: the materialized branch (build/django) and patches/."""
 
-Run by scripts/branch with a Python >= 3.12 that scripts/find-python found.
-"""
-
-import argparse
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from branchlib import fetch_sdist, local_version, read_base, unpack_sdist
 
-from branchlib import (  # noqa: E402
-    ROOT,
-    Failure,
-    fetch_sdist,
-    local_version,
-    read_base,
-    series,
-    unpack_sdist,
+from .paths import BRANCH, BUILD, CACHE, PATCHES, ROOT, SERIES_FILE, Failure, git, rel, say
+from .topics import (
+    assign_topics,
+    format_series,
+    format_topics_file,
+    parse_topics_file,
+    patch_subject,
+    read_series,
+    topics_from_file,
 )
 
-BUILD = ROOT / "build"
-BRANCH = BUILD / "django"
-VENV = BUILD / "venv"
-CACHE = Path(os.environ.get("BRANCH_SDIST_CACHE") or BUILD / "cache")
-REQUIREMENTS = ROOT / "scripts" / "requirements.txt"
 # Fixed identity and dates: the same series always gives the same commits.
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Django Software Foundation",
@@ -48,24 +38,7 @@ __pycache__/
 /tests/coverage_html/
 /.tox/
 """
-
-
-def say(*args):
-    print(*args, flush=True)
-
-
-def git(*args, cwd=BRANCH, check=True, env=None, capture=True):
-    full_env = {**os.environ, **(env or {})}
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, env=full_env, text=True,
-        capture_output=capture,
-    )
-    if check and proc.returncode:
-        raise Failure(
-            f"git {' '.join(args)} failed in {cwd}:\n"
-            + ((proc.stdout or "") + (proc.stderr or "")).strip()
-        )
-    return proc.stdout.strip() if capture else ""
+TOPIC_TAG = "topic/"
 
 
 def patch_id(text):
@@ -76,12 +49,16 @@ def patch_id(text):
     return proc.stdout.split()[0] if proc.stdout.strip() else None
 
 
+def series_names():
+    return read_series()[0]
+
+
 def series_patch_ids():
-    return [patch_id((ROOT / "patches" / n).read_text()) for n in series()]
+    return [patch_id((PATCHES / n).read_text()) for n in series_names()]
 
 
-def branch_commits():
-    out = git("rev-list", "--reverse", "upstream..HEAD")
+def branch_commits(branch=None):
+    out = git("rev-list", "--reverse", "upstream..HEAD", cwd=branch)
     return out.split() if out else []
 
 
@@ -129,8 +106,8 @@ def branch_release():
 
 def create_branch(base):
     sdist = fetch_sdist(CACHE, base, log=say)
-    say(f"Unpacking {sdist.name} into build/django...")
-    BUILD.mkdir(exist_ok=True)
+    say(f"Unpacking {sdist.name} into {rel(BRANCH)}...")
+    BUILD.mkdir(parents=True, exist_ok=True)
     unpack_sdist(sdist, BRANCH)
     git("init", "-q", "-b", "main")
     (BRANCH / ".git" / "info").mkdir(exist_ok=True)
@@ -152,12 +129,11 @@ def create_branch(base):
     git("tag", "upstream")
 
 
-def apply_series():
-    names = series()
+def apply_series(names):
     for i, name in enumerate(names, 1):
         proc = subprocess.run(
             ["git", "am", "--quiet", "--keep-cr", "--committer-date-is-author-date",
-             str(ROOT / "patches" / name)],
+             str(PATCHES / name)],
             cwd=BRANCH, text=True, capture_output=True,
             env={**os.environ, **{k: v for k, v in IDENTITY.items()
                                   if k.startswith("GIT_COMMITTER_")
@@ -175,24 +151,45 @@ def apply_series():
                 f"Patch {i}/{len(names)} {name} does not apply"
                 + (f" (failing file: {', '.join(files)})" if files else "")
                 + ".\n" + out + "\n"
-                "The partial branch is left in build/django for inspection: fix "
+                f"The partial branch is left in {rel(BRANCH)} for inspection: fix "
                 "the patch there and `git am --continue`, or `git am --abort`."
             )
     return len(names)
 
 
+def sync_topic_tags(names, topics, branch=None):
+    """Tags topic/<slug> at each topic's last commit; other topic/* tags go."""
+    commits = branch_commits(branch)
+    if len(commits) != len(names):
+        raise Failure(f"The branch has {len(commits)} commits, the series "
+                      f"{len(names)}: cannot tag its topics.")
+    by_name = dict(zip(names, commits))
+    wanted = {TOPIC_TAG + t.slug: by_name[t.patches[-1]] for t in topics}
+    current = {}
+    for line in git("for-each-ref", "--format=%(refname:short) %(objectname)",
+                    f"refs/tags/{TOPIC_TAG}", cwd=branch).splitlines():
+        tag, _, sha = line.partition(" ")
+        current[tag] = sha
+    for tag in current.keys() - wanted.keys():
+        git("tag", "-d", tag, cwd=branch)
+    for tag, sha in wanted.items():
+        if current.get(tag) != sha:
+            git("tag", "-f", tag, sha, cwd=branch)
+
+
 def cmd_build(args):
     base = read_base()
+    names, topics = read_series()
     if BRANCH.exists():
         if not is_branch():
             raise Failure(
-                "build/django exists but is not a branch made by this tool "
+                f"{rel(BRANCH)} exists but is not a branch made by this tool "
                 "(no `upstream` tag). Move it away and run build again."
             )
         problems = branch_state()
-        if problems and not args.force:
+        if problems and not getattr(args, "force", False):
             raise Failure(
-                "Refusing to rebuild build/django: it holds work that is not "
+                f"Refusing to rebuild {rel(BRANCH)}: it holds work that is not "
                 "exported.\n" + "\n".join(problems) + "\n"
                 "(`./scripts/branch build --force` discards it.)"
             )
@@ -208,108 +205,89 @@ def cmd_build(args):
             wanted = series_patch_ids()
             current = [commit_patch_id(c) for c in branch_commits()]
             if current == wanted and not problems:
-                say(f"build/django is up to date: Django {base['DJANGO_VERSION']} "
-                    f"+ {len(wanted)} patches.")
+                sync_topic_tags(names, topics)
+                say(f"{rel(BRANCH)} is up to date: Django {base['DJANGO_VERSION']} "
+                    f"+ {len(wanted)} patches"
+                    + (f" in {len(topics)} topics." if topics else "."))
                 return 0
             git("reset", "-q", "--hard", "upstream")
             git("clean", "-q", "-fd")
     else:
         create_branch(base)
-    n = apply_series()
-    say(f"build/django: Django {base['DJANGO_VERSION']} + {n} patches applied "
-        f"(version {local_version()}).")
+    n = apply_series(names)
+    sync_topic_tags(names, topics)
+    say(f"{rel(BRANCH)}: Django {base['DJANGO_VERSION']} + {n} patches applied"
+        + (f" in {len(topics)} topics (tags topic/<slug>)" if topics else "")
+        + f" (version {local_version()}).")
     return 0
 
 
 def cmd_export(args):
     if not is_branch():
-        raise Failure("There is no build/django to export: run `./scripts/branch build`.")
+        raise Failure(f"There is no {rel(BRANCH)} to export: run `./scripts/branch build`.")
     if (BRANCH / ".git" / "rebase-apply").exists():
-        raise Failure("A patch application is in progress in build/django: "
+        raise Failure(f"A patch application is in progress in {rel(BRANCH)}: "
                       "finish it (`git am --continue`) or abort it first.")
+    topics_file = getattr(args, "topics", None)
+    file_topics = None
+    if topics_file:
+        file_topics = parse_topics_file(open(topics_file).read(), topics_file)
+    old_names, old_topics = read_series()
+    old_subjects = {n: patch_subject(PATCHES / n) for n in old_names}
     dirty = git("status", "--porcelain")
     commits = branch_commits()
     tmp = ROOT / "patches.new"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    names = []
-    if commits:
-        out = git(
-            "-c", "core.abbrev=12", "format-patch", "--quiet", "--zero-commit",
-            "--no-signature", "--no-numbered", "--full-index",
-            "-o", str(tmp), "upstream..HEAD",
-        )
-        names = sorted(p.name for p in tmp.glob("*.patch"))
-        del out
-    (ROOT / "patches").mkdir(exist_ok=True)
-    for old in (ROOT / "patches").glob("*.patch"):
+    try:
+        names = []
+        if commits:
+            git("-c", "core.abbrev=12", "format-patch", "--quiet", "--zero-commit",
+                "--no-signature", "--no-numbered", "--full-index",
+                "-o", str(tmp), "upstream..HEAD")
+            names = sorted(p.name for p in tmp.glob("*.patch"))
+        subjects = {n: patch_subject(tmp / n) for n in names}
+        notes = []
+        if file_topics is not None:
+            topics = topics_from_file(names, subjects, file_topics, topics_file)
+        elif old_topics and names:
+            topics, notes = assign_topics(names, subjects, old_names, old_topics,
+                                          old_subjects)
+        else:
+            topics = []
+            if names:
+                notes.append(
+                    "patches/series has no topics: written without them. Define "
+                    "them with `./scripts/branch export --topics FILE`.")
+        text = format_series(names, topics)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    PATCHES.mkdir(exist_ok=True)
+    for old in PATCHES.glob("*.patch"):
         if old.name not in names:
             old.unlink()
     for name in names:
-        os.replace(tmp / name, ROOT / "patches" / name)
+        os.replace(tmp / name, PATCHES / name)
     tmp.rmdir()
-    (ROOT / "patches" / "series").write_text(
-        "# Applied in order to the release pinned in BASE; written by "
-        "`./scripts/branch export`.\n" + "".join(n + "\n" for n in names)
-    )
-    say(f"Exported {len(names)} patches to patches/ (version {local_version()}).")
+    SERIES_FILE.write_text(text)
+    sync_topic_tags(names, topics)
+    for note in notes:
+        say(f"Note: {note}")
+    say(f"Exported {len(names)} patches"
+        + (f" in {len(topics)} topics" if topics else "")
+        + f" to patches/ (version {local_version()}).")
     if dirty:
-        say("Note: build/django has uncommitted changes, which were not exported:\n  "
+        say(f"Note: {rel(BRANCH)} has uncommitted changes, which were not exported:\n  "
             + "\n  ".join(dirty.splitlines()[:20]))
     return 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="scripts/branch",
-        description="Build, export, test and demo the Django async cache patch set.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("build", help="materialize build/django from BASE + patches/")
-    p.add_argument("--force", action="store_true",
-                   help="discard unexported work in build/django")
-    p.set_defaults(func=cmd_build)
-    p = sub.add_parser("export", help="write the branch's commits to patches/")
-    p.set_defaults(func=cmd_export)
-    p = sub.add_parser("python", help="print the branch venv's interpreter")
-    p.set_defaults(func=lambda a: commands.cmd_python(a))
-    p = sub.add_parser("test", help="build, start servers, run tests and lint")
-    p.add_argument("--no-lint", action="store_true", help="skip black/isort/flake8/docs")
-    p.add_argument("--no-install-check", action="store_true",
-                   help="skip the pip install check")
-    p.add_argument("--no-tooling-tests", action="store_true",
-                   help="skip the tooling's own tests")
-    p.add_argument("runtests_args", nargs=argparse.REMAINDER,
-                   help="passed to tests/runtests.py (default: the touched suites)")
-    p.set_defaults(func=lambda a: commands.cmd_test(a))
-    p = sub.add_parser("demo", help="run the demo (locmem by default)")
-    p.add_argument("--memcached", metavar="HOST:PORT")
-    p.add_argument("--redis", metavar="URL")
-    p.add_argument("--serve", metavar="PORT", type=int, nargs="?", const=8000,
-                   help="serve the end-to-end project (bench/e2e) with uvicorn "
-                        "on 127.0.0.1:PORT (default 8000) instead")
-    p.add_argument("--backend", default="memcached", choices=["memcached", "redis"],
-                   help="with --serve: the cache backend (default memcached)")
-    p.set_defaults(func=lambda a: commands.cmd_demo(a))
-    p = sub.add_parser("bench", help="run the benchmarks under bench/")
-    p.add_argument("which", nargs="?", default="cache",
-                   choices=["cache", "e2e", "wsgi", "get_or_set", "all"],
-                   help="cache: per-backend cache calls (default); e2e: ASGI end to "
-                        "end; wsgi: gunicorn end to end; get_or_set: stampede; all: all four")
-    p.add_argument("bench_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=lambda a: commands.cmd_bench(a))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args) or 0
-    except Failure as exc:
-        print(f"scripts/branch {args.command}: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"scripts/branch {args.command}: interrupted", file=sys.stderr)
-        return 130
-
-
-import commands  # noqa: E402  (the heavier commands: venv, test, demo, bench)
-
-if __name__ == "__main__":
-    sys.exit(main())
+def cmd_topics(args):
+    """Print the series' topics in the format of export --topics FILE."""
+    names, topics = read_series()
+    if not topics:
+        raise Failure("patches/series has no topics yet.")
+    subjects = {n: patch_subject(PATCHES / n) for n in names}
+    print(format_topics_file(topics, subjects), end="")
+    return 0

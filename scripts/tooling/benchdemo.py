@@ -1,0 +1,60 @@
+"""demo and bench."""
+
+import subprocess
+
+from .env import TEST_PACKAGES, ensure_packages, ensure_venv
+from .paths import ROOT, SCRIPTS, Failure, run, say
+
+
+def install_bench_requirements(python):
+    """The raw clients and ASGI servers the benchmarks and smoke tests use."""
+    proc = run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                "-r", ROOT / "bench" / "requirements.txt"], check=False,
+               capture_output=True, text=True)
+    if proc.returncode:
+        raise Failure("Could not install bench/requirements.txt:\n" + proc.stderr[-3000:])
+
+
+def cmd_demo(args):
+    python = ensure_venv()
+    if args.serve is not None:
+        ensure_packages({k: TEST_PACKAGES[k] for k in ("memcached", "redis-server")})
+        install_bench_requirements(python)
+        cmd = [python, ROOT / "bench" / "e2e_load.py", "--serve", str(args.serve),
+               "--backends", args.backend]
+        if args.memcached:
+            cmd += ["--memcached", args.memcached]
+        if args.redis:
+            cmd += ["--redis", args.redis]
+        return subprocess.run([str(c) for c in cmd]).returncode
+    cmd = [python, SCRIPTS / "demo.py"]
+    if args.memcached:
+        cmd += ["--memcached", args.memcached]
+    if args.redis:
+        cmd += ["--redis", args.redis]
+    return subprocess.run([str(c) for c in cmd]).returncode
+
+
+# name: the script under bench/ and its first arguments.
+BENCHMARKS = {
+    "cache": ["run.py"],
+    "e2e": ["e2e_load.py"],
+    "wsgi": ["e2e_load.py", "--wsgi"],  # the e2e project's sync views, gunicorn
+    "get_or_set": ["get_or_set.py"],
+}
+
+
+def cmd_bench(args):
+    python = ensure_venv()
+    ensure_packages({k: TEST_PACKAGES[k] for k in ("memcached", "redis-server")})
+    install_bench_requirements(python)
+    bench_args = [a for a in args.bench_args if a != "--"]
+    names = list(BENCHMARKS) if args.which == "all" else [args.which]
+    status = 0
+    for name in names:
+        script, *first = BENCHMARKS[name]
+        say(f"== bench/{script} {' '.join([*first, *bench_args])}")
+        status |= subprocess.run(
+            [str(python), str(ROOT / "bench" / script), *first, *bench_args]
+        ).returncode
+    return status
