@@ -84,6 +84,8 @@ def main():
                     cases.append((f"{name} async get c={c}", name, "raw", "raw", c, n))
             if local:
                 cases.append((f"{name} async get c=1", name, "branch sync get", "get", 1, n_sync))
+                cases.append((f"{name} async get c=1", name, "branch sync get in loop",
+                              "get_in_loop", 1, n_sync))
         results = {}
         for r in range(rounds):
             print(f"round {r + 1}/{rounds}...", file=sys.stderr, flush=True)
@@ -107,6 +109,10 @@ def main():
         sync = med(label, "branch sync get")
         if sync:
             print(f"{'  (branch sync get, same process kind)':34} {'':10} {sync:10.0f}"
+                  f"{'':10}   async/sync {b / sync:.2f}x")
+        sync = med(label, "branch sync get in loop")
+        if sync:
+            print(f"{'  (branch sync get in the event loop)':34} {'':10} {sync:10.0f}"
                   f"{'':10}   async/sync {b / sync:.2f}x")
 
 
