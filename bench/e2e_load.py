@@ -13,6 +13,13 @@ reports requests per second, latency, the event loop lag measured inside the
 server (bench/e2e/lag.py), and the connections the server opened to the
 cache.
 
+Each measure also reads the server's CPU time (user + system, of the server
+process and its children, from /proc) before and after the load: the CPU
+microseconds per request. Requests per second count the time the server
+waits for a CPU on a shared machine; CPU time per request doesn't, so the
+summary's "cpu ratio" (stock cpu / branch cpu) and "cpu share" (the branch's
+floor cpu / the mode's cpu) move less between runs than the rps columns.
+
 The summary table has one floor row per backend (the floor view never
 touches the cache, but each backend's group stays uniform and its floor is
 measured next to its cached modes, in the same rounds), and a column "share
@@ -113,7 +120,7 @@ WSGI_MODES = ["floor", "decorator", "middleware"]
 
 @contextmanager
 def django_server(
-    tree, backend, mode, locations, server="uvicorn", port=None, workers=2
+    tree, backend, mode, locations, server="uvicorn", port=None, workers=2, pids=None
 ):
     port = port or free_port()
     env = {
@@ -145,8 +152,44 @@ def django_server(
         args = ["-m", "daphne", "-b", HOST, "-p", str(port), "-v", "0", app]
     else:
         raise ValueError(f"Unknown server {server!r}.")
-    with process([sys.executable, *args], port, env=env, cwd=BENCH):
+    with process([sys.executable, *args], port, env=env, cwd=BENCH) as proc:
+        if pids is not None:
+            pids.append(proc.pid)
         yield port
+
+
+def cpu_seconds(pid):
+    """
+    The CPU time (user + system) that the process pid and its descendants
+    (e.g. gunicorn's workers) have used, from /proc; None elsewhere. Unlike
+    requests per second, it doesn't count the time the server waits for a
+    CPU, so it moves less on a shared machine.
+    """
+    stats = {}
+    try:
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    with open(f"/proc/{entry.name}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                # After the command: state, ppid, ... utime (14th), stime.
+                stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    except OSError:
+        return None
+    family, ticks = {pid}, 0
+    changed = True
+    while changed:
+        changed = False
+        for child, (parent, _) in stats.items():
+            if parent in family and child not in family:
+                family.add(child)
+                changed = True
+    for member in family:
+        if member in stats:
+            ticks += stats[member][1]
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # A minimal HTTP/1.1 keep-alive client on asyncio streams.
@@ -275,7 +318,7 @@ async def sample_connections(backend, locations, stop):
     return peak, samples
 
 
-async def measure(port, backend, locations, args):
+async def measure(port, pid, backend, locations, args):
     # Warm up: fill the cache, start the lag probe, let the server settle.
     await load(port, "/page/", args.connections, 1.0, args.requests)
     status, _, body = await get(port, "/lag/?reset=1")
@@ -283,8 +326,15 @@ async def measure(port, backend, locations, args):
     idle, opened_before = cache_connections(backend, locations)
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_connections(backend, locations, stop))
+    cpu_before = cpu_seconds(pid)
     figures = await load(port, "/page/", args.connections, args.duration, args.requests)
+    cpu_after = cpu_seconds(pid)
     stop.set()
+    figures["cpu_us"] = (
+        (cpu_after - cpu_before) / figures["requests"] * 1e6
+        if cpu_before is not None and figures["requests"]
+        else None
+    )
     peak, samples = await sampler
     _, opened_after = cache_connections(backend, locations)
     _, _, body = await get(port, "/lag/")
@@ -303,6 +353,10 @@ def check_tree(figures, tree):
         raise SystemExit(f"The server ran Django from {path}, not from {tree}.")
 
 
+def cpu_text(cpu_us):
+    return "n/a" if cpu_us is None else f"{cpu_us:.0f}"
+
+
 def lag_text(lag):
     if not lag.get("samples"):
         return "n/a"
@@ -316,6 +370,7 @@ def bench(args, locations):
         for backend in args.backends:
             for mode in args.modes:
                 for name, tree in trees.items():
+                    pids = []
                     with django_server(
                         tree,
                         backend,
@@ -323,15 +378,19 @@ def bench(args, locations):
                         locations,
                         args.server,
                         workers=args.workers,
+                        pids=pids,
                     ) as port:
-                        figures = asyncio.run(measure(port, backend, locations, args))
+                        figures = asyncio.run(
+                            measure(port, pids[0], backend, locations, args)
+                        )
                     check_tree(figures, tree)
                     key = (backend, mode, name)
                     results.setdefault(key, []).append(figures)
                     print(
                         f"round {round_number + 1} {backend:9} {mode:10} {name:6} "
                         f"{figures['rps']:8.0f} req/s  p99 {figures['p99_ms']:6.1f} "
-                        f"ms  lag p50/max {lag_text(figures['lag'])}  "
+                        f"ms  server cpu {cpu_text(figures['cpu_us'])} us/req  "
+                        f"lag p50/max {lag_text(figures['lag'])}  "
                         f"cache conns peak {figures['cache_conns_peak']} "
                         f"opened {figures['cache_conns_opened']}  "
                         f"errors {figures['errors']}",
@@ -347,11 +406,14 @@ def bench(args, locations):
     print(
         f"{served}; {args.connections} connections, {args.duration}s per "
         f"measure, median of {args.rounds} round(s); {lag_note}; share of "
-        "floor = branch rps / branch floor rps of the same backend"
+        "floor = branch rps / branch floor rps of the same backend; cpu = "
+        "the server's CPU time per request (all its processes), cpu ratio = "
+        "stock cpu / branch cpu, cpu share = branch floor cpu / branch cpu"
     )
     header = (
         f"{'backend':9} {'mode':10} {'stock rps':>9} {'branch rps':>10} "
         f"{'ratio':>5}  {'share of floor':>14}  "
+        f"{'cpu us stock':>12} {'branch':>6} {'cpu ratio':>9} {'cpu share':>9}  "
         f"{'lag p50/p99/max ms stock':>24}  {'branch':>20}  "
         f"{'conns peak/opened stock':>23}  {'branch':>9}"
     )
@@ -366,6 +428,11 @@ def bench(args, locations):
                     "rps": statistics.median(r["rps"] for r in runs),
                     "peak": max(r["cache_conns_peak"] for r in runs),
                     "opened": max(r["cache_conns_opened"] for r in runs),
+                    "cpu": (
+                        statistics.median(r["cpu_us"] for r in runs)
+                        if all(r["cpu_us"] for r in runs)
+                        else None
+                    ),
                 }
                 if all(r["lag"].get("samples") for r in runs):
                     row[name]["lag"] = "/".join(
@@ -375,15 +442,23 @@ def bench(args, locations):
                 else:
                     row[name]["lag"] = "-"
         floor = rows.get("floor", {}).get("branch", {}).get("rps")
+        floor_cpu = rows.get("floor", {}).get("branch", {}).get("cpu")
         for mode, row in rows.items():
             stock, branch = row["stock"], row["branch"]
             if floor and mode != "floor":
                 share = f"{branch['rps'] / floor:.2f}x"
             else:
                 share = "-"
+            cpu_ratio = cpu_share = "-"
+            if stock["cpu"] and branch["cpu"]:
+                cpu_ratio = f"{stock['cpu'] / branch['cpu']:.2f}x"
+                if floor_cpu and mode != "floor":
+                    cpu_share = f"{floor_cpu / branch['cpu']:.2f}x"
             print(
                 f"{backend:9} {mode:10} {stock['rps']:9.0f} {branch['rps']:10.0f} "
                 f"{branch['rps'] / stock['rps']:5.2f}  {share:>14}  "
+                f"{cpu_text(stock['cpu']):>12} {cpu_text(branch['cpu']):>6} "
+                f"{cpu_ratio:>9} {cpu_share:>9}  "
                 f"{stock['lag']:>24}  {branch['lag']:>20}  "
                 f"{stock['peak']:11}/{stock['opened']:<11}  "
                 f"{branch['peak']:4}/{branch['opened']:<4}"
