@@ -15,10 +15,11 @@ cache.
 
 Each measure also reads the server's CPU time (user + system, of the server
 process and its children, from /proc) before and after the load: the CPU
-microseconds per request. Requests per second count the time the server
-waits for a CPU on a shared machine; CPU time per request doesn't, so the
-summary's "cpu ratio" (stock cpu / branch cpu) and "cpu share" (the branch's
-floor cpu / the mode's cpu) move less between runs than the rps columns.
+microseconds per request, in the summary's "cpu ratio" (stock cpu / branch
+cpu) and "cpu share" (the branch's floor cpu / the mode's cpu) columns. It
+leaves out the time the server waits for a CPU, but on a shared machine it
+still moves with the requests per second (caches, frequency, the other
+tenants), so it cross-checks the rps columns rather than replacing them.
 
 The summary table has one floor row per backend (the floor view never
 touches the cache, but each backend's group stays uniform and its floor is
@@ -161,35 +162,28 @@ def django_server(
 def cpu_seconds(pid):
     """
     The CPU time (user + system) that the process pid and its descendants
-    (e.g. gunicorn's workers) have used, from /proc; None elsewhere. Unlike
-    requests per second, it doesn't count the time the server waits for a
-    CPU, so it moves less on a shared machine.
+    (e.g. gunicorn's workers) have used, from /proc; None elsewhere.
     """
-    stats = {}
+    ticks, children = {}, {}
     try:
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                try:
-                    with open(f"/proc/{entry.name}/stat") as f:
-                        fields = f.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                # After the command: state, ppid, ... utime (14th), stime.
-                stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+        entries = [entry.name for entry in os.scandir("/proc") if entry.name.isdigit()]
     except OSError:
         return None
-    family, ticks = {pid}, 0
-    changed = True
-    while changed:
-        changed = False
-        for child, (parent, _) in stats.items():
-            if parent in family and child not in family:
-                family.add(child)
-                changed = True
-    for member in family:
-        if member in stats:
-            ticks += stats[member][1]
-    return ticks / os.sysconf("SC_CLK_TCK")
+    for name in entries:
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state, ppid, ... utime (14th field), stime.
+        ticks[int(name)] = int(fields[11]) + int(fields[12])
+        children.setdefault(int(fields[1]), []).append(int(name))
+    total, pending = 0, [pid]
+    while pending:
+        member = pending.pop()
+        total += ticks.get(member, 0)
+        pending.extend(children.get(member, ()))
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 # A minimal HTTP/1.1 keep-alive client on asyncio streams.
