@@ -41,6 +41,7 @@ BENCHMARKS = {
     "e2e": ["e2e_load.py"],
     "wsgi": ["e2e_load.py", "--wsgi"],  # the e2e project's sync views, gunicorn
     "get_or_set": ["get_or_set.py"],
+    "instructions": ["instructions.py"],  # callgrind's counts, locmem calls
 }
 
 
@@ -50,6 +51,8 @@ def cmd_bench(args):
     install_bench_requirements(python)
     bench_args = [a for a in args.bench_args if a != "--"]
     names = list(BENCHMARKS) if args.which == "all" else [args.which]
+    if "instructions" in names:
+        ensure_packages({"valgrind": ["/usr/bin/valgrind"]})
     status = 0
     for name in names:
         script, *first = BENCHMARKS[name]

@@ -70,9 +70,10 @@ def parser():
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("bench", help="run the benchmarks under bench/")
     p.add_argument("which", nargs="?", default="cache",
-                   choices=["cache", "e2e", "wsgi", "get_or_set", "all"],
+                   choices=["cache", "e2e", "wsgi", "get_or_set", "instructions", "all"],
                    help="cache: per-backend cache calls (default); e2e: ASGI end to "
-                        "end; wsgi: gunicorn end to end; get_or_set: stampede; all: all four")
+                        "end; wsgi: gunicorn end to end; get_or_set: stampede; "
+                        "instructions: callgrind's counts of locmem calls; all: all five")
     p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
     return parser
