@@ -1,7 +1,14 @@
 """Instructions per locmem cache call, counted by valgrind's callgrind: stock
-vs the branch, and the branch's async spellings vs its sync get().
+vs the branch, and the branch's async spellings vs its sync get(); then per
+WSGI request of the e2e project (bench/e2e/), stock vs the branch.
 
-    ./scripts/branch bench instructions [--calls N]
+    ./scripts/branch bench instructions [--calls N] [--requests N]
+
+The WSGI rows call the project's WSGI application in-process (no server:
+what Django itself costs per request) with its sync views on locmem: the
+floor (an uncached view, no middleware), a view under cache_page(), and the
+cache middleware, each request a hit after the first one. --requests 0 skips
+them.
 
 The timings of bench/run.py move by up to 25% between rounds on a shared
 machine; a count of instructions doesn't move between runs (PYTHONHASHSEED is
@@ -18,8 +25,11 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from run import BRANCH, ensure_stock
+
+BENCH = Path(__file__).resolve().parent
 
 # Spelled as bench/worker.py spells them: through django.core.cache.cache,
 # the async calls awaited from a coroutine.
@@ -63,12 +73,49 @@ else:
 """
 
 
-def count(tree, op, calls):
+# A WSGI request of the e2e project, its mode in E2E_MODE.
+WSGI_DRIVER = r"""
+import io, sys
+from django.core.wsgi import get_wsgi_application
+app = get_wsgi_application()
+statuses = []
+
+def start_response(status, headers):
+    statuses.append(status)
+
+def request():
+    environ = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": "/page/", "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
+        "HTTP_HOST": "127.0.0.1:8000", "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+    }
+    response = app(environ, start_response)
+    b"".join(response)
+    response.close()
+
+for _ in range(100 + int(sys.argv[2])):
+    request()
+assert set(statuses) == {"200 OK"}, set(statuses)
+"""
+
+E2E_MODES = ["floor", "decorator", "middleware"]
+
+
+def count(tree, op, calls, wsgi=False):
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0",
            "PYTHONDONTWRITEBYTECODE": "1"}
+    if wsgi:
+        env.update({
+            "PYTHONPATH": os.pathsep.join([str(tree), str(BENCH)]),
+            "DJANGO_SETTINGS_MODULE": "e2e.settings",
+            "E2E_CACHE": "locmem", "E2E_MODE": op, "E2E_VIEWS": "sync",
+            "E2E_KEY_PREFIX": "instructions",
+        })
     proc = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-         sys.executable, "-c", DRIVER, op, str(calls)],
+         sys.executable, "-c", WSGI_DRIVER if wsgi else DRIVER, op, str(calls)],
         env=env, capture_output=True, text=True,
     )
     found = re.search(r"Collected : (\d+)", proc.stderr)
@@ -77,13 +124,16 @@ def count(tree, op, calls):
     return int(found.group(1))
 
 
-def per_call(tree, op, calls):
-    return (count(tree, op, 3 * calls) - count(tree, op, calls)) / (2 * calls)
+def per_call(tree, op, calls, wsgi=False):
+    return (
+        count(tree, op, 3 * calls, wsgi) - count(tree, op, calls, wsgi)
+    ) / (2 * calls)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed (Debian package valgrind).")
@@ -113,6 +163,20 @@ def main():
         print(f"{label:34} {'branch':>7} {value:13,.0f} "
               f"{branch_get / value:5.2f}x of sync get, "
               f"{in_loop / value:.2f}x in loop")
+    if not args.requests:
+        return
+    requests = {}
+    for mode in E2E_MODES:
+        for tree in (stock, BRANCH):
+            print(f"counting WSGI {mode} ({tree.name})...", file=sys.stderr,
+                  flush=True)
+            requests[mode, tree] = per_call(tree, mode, args.requests, wsgi=True)
+    print("\nInstructions per WSGI request of the e2e project, in-process, locmem "
+          "(callgrind; ratio = stock / branch, above 1 is faster):\n")
+    print(f"{'mode':12} {'stock':>10} {'branch':>10} {'ratio':>7}")
+    for mode in E2E_MODES:
+        before, after = requests[mode, stock], requests[mode, BRANCH]
+        print(f"{mode:12} {before:10,.0f} {after:10,.0f} {before / after:6.2f}x")
 
 
 if __name__ == "__main__":
