@@ -73,8 +73,9 @@ else:
 """
 
 
-# A WSGI request of the e2e project, its mode in E2E_MODE.
-WSGI_DRIVER = r"""
+# A WSGI request of the e2e project, its mode in E2E_MODE (also used by
+# bench/wsgi_inprocess.py).
+WSGI_REQUEST = r"""
 import io, sys
 from django.core.wsgi import get_wsgi_application
 app = get_wsgi_application()
@@ -94,11 +95,24 @@ def request():
     response = app(environ, start_response)
     b"".join(response)
     response.close()
+"""
 
+WSGI_DRIVER = WSGI_REQUEST + r"""
 for _ in range(100 + int(sys.argv[2])):
     request()
 assert set(statuses) == {"200 OK"}, set(statuses)
 """
+
+
+def wsgi_env(tree, mode, key_prefix):
+    """The variables that run the e2e project's sync views on locmem."""
+    return {
+        "PYTHONPATH": os.pathsep.join([str(tree), str(BENCH)]),
+        "DJANGO_SETTINGS_MODULE": "e2e.settings",
+        "E2E_CACHE": "locmem", "E2E_MODE": mode, "E2E_VIEWS": "sync",
+        "E2E_KEY_PREFIX": key_prefix,
+    }
+
 
 E2E_MODES = ["floor", "decorator", "middleware"]
 
@@ -107,12 +121,7 @@ def count(tree, op, calls, wsgi=False):
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0",
            "PYTHONDONTWRITEBYTECODE": "1"}
     if wsgi:
-        env.update({
-            "PYTHONPATH": os.pathsep.join([str(tree), str(BENCH)]),
-            "DJANGO_SETTINGS_MODULE": "e2e.settings",
-            "E2E_CACHE": "locmem", "E2E_MODE": op, "E2E_VIEWS": "sync",
-            "E2E_KEY_PREFIX": "instructions",
-        })
+        env.update(wsgi_env(tree, op, "instructions"))
     proc = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
          sys.executable, "-c", WSGI_DRIVER if wsgi else DRIVER, op, str(calls)],
