@@ -1,7 +1,7 @@
 """CPU time per WSGI request of the e2e project (bench/e2e/), called
 in-process: stock vs the branch, interleaved.
 
-    build/venv/bin/python bench/wsgi_inprocess.py [--pairs N] [--requests N]
+    ./scripts/branch bench inprocess [--pairs N] [--requests N]
 
 No server and no load generator share the machine with the measure, so this
 tells what Django itself costs per request when a gunicorn run

@@ -42,6 +42,7 @@ BENCHMARKS = {
     "wsgi": ["e2e_load.py", "--wsgi"],  # the e2e project's sync views, gunicorn
     "get_or_set": ["get_or_set.py"],
     "instructions": ["instructions.py"],  # callgrind's counts, locmem calls
+    "inprocess": ["wsgi_inprocess.py"],  # CPU time of WSGI requests, no server
 }
 
 

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from .benchdemo import cmd_bench, cmd_demo
+from .benchdemo import BENCHMARKS, cmd_bench, cmd_demo
 from .checkseries import cmd_check_series
 from .env import cmd_python
 from .paths import Failure
@@ -70,10 +70,12 @@ def parser():
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("bench", help="run the benchmarks under bench/")
     p.add_argument("which", nargs="?", default="cache",
-                   choices=["cache", "e2e", "wsgi", "get_or_set", "instructions", "all"],
+                   choices=[*BENCHMARKS, "all"],
                    help="cache: per-backend cache calls (default); e2e: ASGI end to "
                         "end; wsgi: gunicorn end to end; get_or_set: stampede; "
-                        "instructions: callgrind's counts of locmem calls; all: all five")
+                        "instructions: callgrind's counts of locmem calls; "
+                        "inprocess: CPU time of whole WSGI requests without a "
+                        "server; all: all of them")
     p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
     return parser
