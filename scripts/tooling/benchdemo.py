@@ -43,6 +43,8 @@ BENCHMARKS = {
     "get_or_set": ["get_or_set.py"],
     "instructions": ["instructions.py"],  # callgrind's counts, locmem calls
     "inprocess": ["wsgi_inprocess.py"],  # CPU time of WSGI requests, no server
+    # callgrind's counts of whole requests under uvicorn: the floor's share
+    "e2e_instructions": ["e2e_instructions.py"],
 }
 
 
@@ -52,7 +54,7 @@ def cmd_bench(args):
     install_bench_requirements(python)
     bench_args = [a for a in args.bench_args if a != "--"]
     names = list(BENCHMARKS) if args.which == "all" else [args.which]
-    if "instructions" in names:
+    if {"instructions", "e2e_instructions"} & set(names):
         ensure_packages({"valgrind": ["/usr/bin/valgrind"]})
     status = 0
     for name in names:

@@ -75,7 +75,8 @@ def parser():
                         "end; wsgi: gunicorn end to end; get_or_set: stampede; "
                         "instructions: callgrind's counts of locmem calls; "
                         "inprocess: CPU time of whole WSGI requests without a "
-                        "server; all: all of them")
+                        "server; e2e_instructions: callgrind's counts of whole "
+                        "requests under uvicorn; all: all of them")
     p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
     return parser
