@@ -29,13 +29,11 @@ shares it prints have read lower than the native cpu shares of good runs
 
 import argparse
 import asyncio
-import os
 import re
 import shutil
 import subprocess
 import sys
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,7 +45,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from tooling.servers import Servers  # noqa: E402
 
-BENCH = Path(__file__).resolve().parent
+BENCH = e2e_load.BENCH
 WARM_UP = 300
 CONNECTIONS = 100
 
@@ -56,23 +54,12 @@ def count(tree, backend, mode, requests, locations):
     """Instructions of a uvicorn process serving WARM_UP + requests."""
     port = e2e_load.free_port()
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(tree), str(BENCH)]),
-        "PYTHONDONTWRITEBYTECODE": "1",
+        **e2e_load.server_env(tree, backend, mode, locations),
         "PYTHONHASHSEED": "0",
-        "DJANGO_SETTINGS_MODULE": "e2e.settings",
-        "E2E_CACHE": backend,
-        "E2E_MODE": mode,
-        "E2E_MEMCACHED": locations.get("memcached", ""),
-        "E2E_REDIS": locations.get("redis", ""),
-        "E2E_KEY_PREFIX": uuid.uuid4().hex,
-        "E2E_VIEWS": "async",
     }
     args = [
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-        sys.executable, "-m", "uvicorn", "e2e.asgi:application",
-        "--host", e2e_load.HOST, "--port", str(port), "--lifespan", "off",
-        "--no-access-log", "--log-level", "warning",
+        sys.executable, *e2e_load.server_args("uvicorn", port),
     ]
     proc = subprocess.Popen(
         args, env=env, cwd=BENCH, stderr=subprocess.PIPE, text=True

@@ -119,12 +119,9 @@ ASGI_MODES = ["floor", "decorator", "middleware", "session"]
 WSGI_MODES = ["floor", "decorator", "middleware"]
 
 
-@contextmanager
-def django_server(
-    tree, backend, mode, locations, server="uvicorn", port=None, workers=2, pids=None
-):
-    port = port or free_port()
-    env = {
+def server_env(tree, backend, mode, locations, views="async"):
+    """The environment of a server of the e2e project."""
+    return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(tree), str(BENCH)]),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -134,8 +131,12 @@ def django_server(
         "E2E_MEMCACHED": locations.get("memcached", ""),
         "E2E_REDIS": locations.get("redis", ""),
         "E2E_KEY_PREFIX": uuid.uuid4().hex,
-        "E2E_VIEWS": "sync" if server == "gunicorn" else "async",
+        "E2E_VIEWS": views,
     }
+
+
+def server_args(server, port, workers=2):
+    """The arguments of the Python interpreter that serves the project."""
     app = "e2e.asgi:application"
     if server == "gunicorn":
         args = ["-m", "gunicorn", "e2e.wsgi:application", "--bind", f"{HOST}:{port}"]
@@ -153,6 +154,17 @@ def django_server(
         args = ["-m", "daphne", "-b", HOST, "-p", str(port), "-v", "0", app]
     else:
         raise ValueError(f"Unknown server {server!r}.")
+    return args
+
+
+@contextmanager
+def django_server(
+    tree, backend, mode, locations, server="uvicorn", port=None, workers=2, pids=None
+):
+    port = port or free_port()
+    views = "sync" if server == "gunicorn" else "async"
+    env = server_env(tree, backend, mode, locations, views)
+    args = server_args(server, port, workers)
     with process([sys.executable, *args], port, env=env, cwd=BENCH) as proc:
         if pids is not None:
             pids.append(proc.pid)

@@ -35,17 +35,24 @@ def cmd_demo(args):
     return subprocess.run([str(c) for c in cmd]).returncode
 
 
-# name: the script under bench/ and its first arguments.
+# name: (what it measures, the script under bench/ and its first arguments).
 BENCHMARKS = {
-    "cache": ["run.py"],
-    "e2e": ["e2e_load.py"],
-    "wsgi": ["e2e_load.py", "--wsgi"],  # the e2e project's sync views, gunicorn
-    "get_or_set": ["get_or_set.py"],
-    "instructions": ["instructions.py"],  # callgrind's counts, locmem calls
-    "inprocess": ["wsgi_inprocess.py"],  # CPU time of WSGI requests, no server
-    # callgrind's counts of whole requests under uvicorn: the floor's share
-    "e2e_instructions": ["e2e_instructions.py"],
+    "cache": ("per-backend cache calls (default)", ["run.py"]),
+    "e2e": ("ASGI end to end", ["e2e_load.py"]),
+    "wsgi": ("gunicorn end to end", ["e2e_load.py", "--wsgi"]),
+    "get_or_set": ("stampede", ["get_or_set.py"]),
+    "instructions": ("callgrind's counts of locmem calls", ["instructions.py"]),
+    "inprocess": (
+        "CPU time of whole WSGI requests without a server",
+        ["wsgi_inprocess.py"],
+    ),
+    "e2e_instructions": (
+        "callgrind's counts of whole requests under uvicorn",
+        ["e2e_instructions.py"],
+    ),
 }
+# The benchmarks that run valgrind.
+CALLGRIND = {"instructions", "e2e_instructions"}
 
 
 def cmd_bench(args):
@@ -54,11 +61,11 @@ def cmd_bench(args):
     install_bench_requirements(python)
     bench_args = [a for a in args.bench_args if a != "--"]
     names = list(BENCHMARKS) if args.which == "all" else [args.which]
-    if {"instructions", "e2e_instructions"} & set(names):
+    if CALLGRIND & set(names):
         ensure_packages({"valgrind": ["/usr/bin/valgrind"]})
     status = 0
     for name in names:
-        script, *first = BENCHMARKS[name]
+        _, (script, *first) = BENCHMARKS[name]
         say(f"== bench/{script} {' '.join([*first, *bench_args])}")
         status |= subprocess.run(
             [str(python), str(ROOT / "bench" / script), *first, *bench_args]

@@ -71,12 +71,10 @@ def parser():
     p = sub.add_parser("bench", help="run the benchmarks under bench/")
     p.add_argument("which", nargs="?", default="cache",
                    choices=[*BENCHMARKS, "all"],
-                   help="cache: per-backend cache calls (default); e2e: ASGI end to "
-                        "end; wsgi: gunicorn end to end; get_or_set: stampede; "
-                        "instructions: callgrind's counts of locmem calls; "
-                        "inprocess: CPU time of whole WSGI requests without a "
-                        "server; e2e_instructions: callgrind's counts of whole "
-                        "requests under uvicorn; all: all of them")
+                   help="; ".join(
+                       [f"{name}: {text}" for name, (text, _) in BENCHMARKS.items()]
+                       + ["all: all of them"]
+                   ))
     p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
     return parser
